@@ -1,0 +1,50 @@
+"""The one pydantic model that parameterises a corpus run (flow parameter and CLI flags)."""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from tolk.ir.function import content_id
+from tolk.lang import Lang
+
+__all__ = ["BuildConfig"]
+
+
+class BuildConfig(BaseModel):
+    """Everything that decides what a corpus run produces."""
+
+    source: str = Field(description="Directory of Python files to sample programs from")
+    out: str = Field(description="Output directory (parquet shards, rejects, stats)")
+    langs: list[Lang] = Field(default=[Lang.FORTRAN], min_length=1,
+                              description="Target languages")
+    translator: Literal["lowering"] = Field(
+        default="lowering", description="How candidates are produced (lowering needs no model)")
+    shard_size: int = Field(default=4, ge=1, le=100_000,
+                            description="Programs per shard (one Prefect task each)")
+    max_programs: int | None = Field(default=None, ge=1, description="Stop after this many")
+    n_inputs: int = Field(default=60, ge=5, le=10_000, description="Inputs generated per function")
+    n_shown: int = Field(default=3, ge=0, le=20, description="Vectors that prompts may show")
+    seed: int = Field(default=0, description="Seed for input generation")
+    run_timeout_s: float = Field(default=10.0, gt=0, le=600,
+                                 description="Wall-clock limit for running one candidate's vectors")
+    compile_timeout_s: float = Field(default=60.0, gt=0, le=3600,
+                                     description="Wall-clock limit for one compile")
+    executor: Literal["auto", "bwrap", "host"] = Field(
+        default="auto", description="Sandbox executor (auto: bubblewrap when usable)")
+    workers: int = Field(default=2, ge=1, le=256, description="Parallel validations per shard")
+
+    @field_validator("langs", mode="before")
+    @classmethod
+    def _split_langs(cls, v: object) -> object:
+        if isinstance(v, str):
+            return [s.strip() for s in v.split(",") if s.strip()]
+        return v
+
+    def fingerprint(self) -> str:
+        """Settings that change what a shard produces (not where it is written or how fast)."""
+        relevant = self.model_dump(mode="json", exclude={"source", "out", "workers", "max_programs",
+                                                         "shard_size"})
+        return content_id(json.dumps(relevant, sort_keys=True))

@@ -1,0 +1,133 @@
+"""Validate one candidate: static checks -> harness -> compile -> run -> compare -> Verdict.
+
+Key contracts: never raises for anything a candidate does; every outcome is a Verdict.
+Compile and run are separate sandboxed steps with their own limits. A result record is
+attributed to its vector by the wire format, so a crash or timeout names the vector in
+flight. `harness_error` is reserved for failures that are ours (encoding inputs, a harness
+that exits cleanly without printing every record).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tolk.ir.function import Signature
+from tolk.ir.vectors import TestSuite, Vector
+from tolk.toolchains.base import Toolchain
+from tolk.validators.compare import Tolerance, values_equal
+from tolk.validators.sandbox import SandboxPolicy, SandboxResult, run_sandboxed
+from tolk.validators.verdict import FailingVector, Verdict, VerdictStatus
+from tolk.validators.wire import WireError, decode_results, encode_inputs
+
+__all__ = ["ValidationLimits", "validate_candidate"]
+
+_OUTPUT_CAP = 4000  # characters of compiler/runtime output kept on a verdict
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationLimits:
+    compile: SandboxPolicy = field(default_factory=lambda: SandboxPolicy(
+        cpu_seconds=60, wall_seconds=60.0, memory_bytes=0, nproc=64, nofile=256))
+    run: SandboxPolicy = field(default_factory=lambda: SandboxPolicy(
+        cpu_seconds=10, wall_seconds=10.0, memory_bytes=1 << 30, nproc=16, nofile=64))
+    tolerance: Tolerance = field(default_factory=Tolerance)
+    executor: str = "auto"
+
+
+def validate_candidate(code: str, sig: Signature, suite: TestSuite, toolchain: Toolchain,
+                       limits: ValidationLimits = ValidationLimits()) -> Verdict:
+    total = len(suite.vectors)
+    reason = toolchain.supports(sig) or toolchain.static_check(code, sig)
+    if reason:
+        return Verdict(VerdictStatus.REJECTED_STATIC, total=total, reason=reason)
+    try:
+        stdin = encode_inputs([v.args for v in suite.vectors], [p.type for p in sig.params])
+    except WireError as exc:
+        return Verdict(VerdictStatus.HARNESS_ERROR, total=total, reason=f"encode:{exc}")
+    workdir = Path(tempfile.mkdtemp(prefix="tolk-val-"))
+    try:
+        return _compile_and_run(code, sig, suite, toolchain, limits, workdir, stdin)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _with_binds(policy: SandboxPolicy, toolchain: Toolchain) -> SandboxPolicy:
+    return dataclasses.replace(policy, ro_binds=policy.ro_binds + toolchain.sandbox_binds())
+
+
+def _compile_and_run(code: str, sig: Signature, suite: TestSuite, toolchain: Toolchain,
+                     limits: ValidationLimits, workdir: Path, stdin: str) -> Verdict:
+    total = len(suite.vectors)
+    files = toolchain.harness_files(sig, code)
+    for name, content in files.items():
+        (workdir / name).write_text(content)
+    comp = run_sandboxed(toolchain.compile_argv(files), workdir=workdir,
+                         policy=_with_binds(limits.compile, toolchain), executor=limits.executor)
+    compiler_output = (comp.stdout + comp.stderr)[-_OUTPUT_CAP:]
+    if comp.timed_out or comp.returncode != 0:
+        return Verdict(VerdictStatus.COMPILE_ERROR, total=total,
+                       reason="compile_timeout" if comp.timed_out else "compiler_failed",
+                       compiler_output=compiler_output, compile_s=comp.wall_s,
+                       ran_on=comp.executor)
+    run = run_sandboxed(toolchain.run_argv(), workdir=workdir, stdin=stdin,
+                        policy=_with_binds(limits.run, toolchain), writable_workdir=False,
+                        executor=limits.executor)
+    verdict = judge(run, sig, suite.vectors, limits.tolerance)
+    return dataclasses.replace(verdict, compiler_output=compiler_output, compile_s=comp.wall_s)
+
+
+def _render(v: object) -> str:
+    s = repr(v)
+    return s if len(s) <= 300 else s[:297] + "..."
+
+
+def judge(run: SandboxResult, sig: Signature, vectors: tuple[Vector, ...],
+          tol: Tolerance) -> Verdict:
+    """Turn one harness run into a verdict (pure: no I/O)."""
+    total = len(vectors)
+    decoded = decode_results(run.stdout, sig.returns, total)
+    passed = 0
+    first: FailingVector | None = None
+    first_status = VerdictStatus.PASSED
+    first_reason = ""
+    for d in decoded:
+        if not d.complete:
+            break
+        vec = vectors[d.index]
+        if not d.error and values_equal(d.value, vec.expected, sig.returns, tol):
+            passed += 1
+        elif first is None:
+            got = d.error or _render(d.value)
+            first = FailingVector(d.index, _render(vec.args), _render(vec.expected), got)
+            first_status = VerdictStatus.WRONG_ANSWER
+            first_reason = "garbled_output" if d.error else "mismatch"
+    complete = sum(1 for d in decoded if d.complete)
+    common = dict(passed=passed, total=total, runtime_output=run.stderr[-_OUTPUT_CAP:],
+                  run_s=run.wall_s, ran_on=run.executor)
+    if complete < total:
+        # The vector in flight when the run ended is the first one without a complete record.
+        idx = complete
+        vec = vectors[idx]
+        what = ("timed out" if run.timed_out else
+                f"crashed ({run.signal_name or f'exit {run.returncode}'})")
+        in_flight = FailingVector(idx, _render(vec.args), _render(vec.expected), what)
+        if first is not None and first.index < idx:
+            return Verdict(first_status, first_failure=first, reason=first_reason, **common)
+        if run.timed_out:
+            return Verdict(VerdictStatus.TIMEOUT, first_failure=in_flight, reason="wall_clock",
+                           **common)
+        if run.returncode == 0 and not run.signal_name:
+            return Verdict(VerdictStatus.HARNESS_ERROR, first_failure=in_flight,
+                           reason="missing_records", **common)
+        reason = f"signal:{run.signal_name}" if run.signal_name else f"exit:{run.returncode}"
+        return Verdict(VerdictStatus.RUNTIME_ERROR, first_failure=in_flight, reason=reason,
+                       **common)
+    if first is not None:
+        return Verdict(first_status, first_failure=first, reason=first_reason, **common)
+    if run.timed_out or run.returncode != 0 or run.signal_name:
+        return Verdict(VerdictStatus.RUNTIME_ERROR, reason="failed_after_all_records", **common)
+    return Verdict(VerdictStatus.PASSED, **common)
