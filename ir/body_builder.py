@@ -20,7 +20,7 @@ from tolk.ir.body import (
 from tolk.ir.body_exprs import ExprBuilder
 from tolk.ir.function import Param, Signature
 from tolk.ir.syntax import named_children, text
-from tolk.ir.types import INT, STR, IRType, Kind, parse_type
+from tolk.ir.types import BOOL, FLOAT, INT, STR, IRType, Kind, parse_type
 
 __all__ = ["BuiltBody", "build_body"]
 
@@ -160,6 +160,8 @@ class _Builder(ExprBuilder):
             want = parse_type(text(ann)) if ann is not None else self.type_of(name)
             value = self.expr(right, want)
             if want is not None and value.type != want:
+                if ann is None and not (want == FLOAT and value.type in (INT, BOOL)):
+                    raise _unsupported(f"type_change:{name}", node)
                 value = self.promote(value, want, right)
             self.bind(name, value.type, node)
             if value.type.kind is Kind.LIST and isinstance(value, (Name, Index)):

@@ -115,6 +115,8 @@ def _signature(node: tree_sitter.Node, name: str) -> Signature:
             pname = text(p if p.type == "identifier" else p.child_by_field_name("name"))
             raise UnsupportedProgram("missing_annotation:param", pname)
         pname_node = p.child_by_field_name("name") or named_children(p)[0]
+        if pname_node.type in ("list_splat_pattern", "dictionary_splat_pattern"):
+            raise UnsupportedProgram("unsupported_parameter:varargs", text(p))
         params.append(Param(text(pname_node), parse_type(text(p.child_by_field_name("type")))))
     ret = node.child_by_field_name("return_type")
     if ret is None:
