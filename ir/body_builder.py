@@ -17,7 +17,7 @@ from tolk.errors import UnsupportedProgram
 from tolk.ir.body import (
     Append, Assign, Break, CmpOpKind, Const, Continue, Expr, ForEach, ForRange, If, Index, IndexAssign, Name, Return, Stmt, TupleLit, While,
 )
-from tolk.ir.body_exprs import ExprBuilder
+from tolk.ir.body_exprs import ExprBuilder, _is_int, _unsupported
 from tolk.ir.function import Param, Signature
 from tolk.ir.syntax import named_children, text
 from tolk.ir.types import BOOL, FLOAT, INT, STR, IRType, Kind, parse_type
@@ -42,14 +42,6 @@ def build_body(body: tree_sitter.Node, sig: Signature) -> BuiltBody:
         raise UnsupportedProgram("body:list_alias", ", ".join(sorted(b.aliased & b.mutated_lists)))
     return BuiltBody(stmts, tuple(Param(n, t) for n, t in b.locals.items()),
                      frozenset(b.mutated & set(b.params)))
-
-
-def _unsupported(what: str, node: tree_sitter.Node | None = None) -> UnsupportedProgram:
-    return UnsupportedProgram(f"body:{what}", text(node)[:80] if node is not None else "")
-
-
-def _is_int(t: IRType) -> bool:
-    return t.kind in (Kind.INT, Kind.BOOL)
 
 
 class _Builder(ExprBuilder):

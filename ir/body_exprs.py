@@ -253,6 +253,8 @@ class ExprBuilder:
             raise _unsupported("recursion", node)
         if fn.type != "identifier" or name not in BUILTINS or self.type_of(name) is not None:
             raise _unsupported(f"unsupported_call:{name}", node)
+        if argl is not None and argl.type == "generator_expression":
+            raise _unsupported("generator_expression", node)
         raw = named_children(argl) if argl is not None else []
         if any(a.type in ("keyword_argument", "list_splat", "dictionary_splat") for a in raw):
             raise _unsupported(f"call_arguments:{name}", node)
