@@ -1,0 +1,117 @@
+"""Render the Fortran harness (program `harness`) for one signature from harness.f90.j2.
+
+Key contracts: the harness speaks `tolk.validators.wire`: it reads the vector count, then
+per vector the arguments; for vector k it prints and flushes `@@ k` before calling the
+candidate, then the result and `@@end k`, flushing again so that a crash in vector k+1
+never loses vector k. It imports only `target => <name>` from module `candidate`, so its
+own names cannot clash with the candidate's.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from tolk.errors import UnsupportedProgram
+from tolk.ir.function import Signature
+from tolk.ir.types import IRType, Kind
+from tolk.toolchains.fortran.contract import wrap_call
+from tolk.toolchains.fortran.types import (
+    declaration, fortran_name, is_subroutine, result_names, supports, type_spec,
+)
+
+__all__ = ["render_harness", "HARNESS_FILE", "CANDIDATE_FILE"]
+
+HARNESS_FILE = "harness.f90"
+CANDIDATE_FILE = "candidate.f90"
+
+_SCALAR_TAG = {Kind.INT: "int", Kind.FLOAT: "real", Kind.BOOL: "bool", Kind.STR: "str"}
+_SHAPE_TAG = {0: "", 1: "_list", 2: "_mat"}
+# ES26.17E3: 18 significant digits round-trip every double, 3-digit exponents included.
+_FMT = {Kind.INT: "(I0)", Kind.FLOAT: "(ES26.17E3)", Kind.BOOL: "(I0)", Kind.STR: "(A)"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Helper:
+    """One read_*/write_* subroutine of the harness, for one scalar kind and rank."""
+    io: str  # "read" | "write"
+    scalar: str  # "int" | "real" | "bool" | "str"
+    rank: int
+    spec: str  # Fortran type spec of the scalar
+    fmt: str  # output edit descriptor
+
+    @property
+    def name(self) -> str:
+        return f"{self.io}_{self.scalar}{_SHAPE_TAG[self.rank]}"
+
+    @property
+    def shape(self) -> str:
+        return {0: "", 1: "(:)", 2: "(:,:)"}[self.rank]
+
+    @property
+    def alloc(self) -> str:
+        return "allocatable, " if self.rank else ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Var:
+    local: str
+    decl: str
+    helper: str
+    allocatable: bool
+    label: str  # the contract's name, for messages
+
+
+def _helper(io: str, t: IRType) -> _Helper:
+    s = t.scalar
+    return _Helper(io, _SCALAR_TAG[s.kind], t.rank, type_spec(s), _FMT[s.kind])
+
+
+def _var(local: str, t: IRType, io: str, label: str) -> tuple[_Var, _Helper]:
+    h = _helper(io, t)
+    allocatable = t.kind is Kind.STR or t.rank > 0
+    return _Var(local, declaration(local, t), h.name, allocatable, label), h
+
+
+@functools.cache
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,  # Fortran source, not HTML
+    )
+    return env.get_template("harness.f90.j2")
+
+
+def render_harness(sig: Signature) -> str:
+    """Harness source for `sig`; raises UnsupportedProgram when `supports(sig)` says no."""
+    if reason := supports(sig):
+        raise UnsupportedProgram(reason, sig.name)
+    params = [_var(f"a{i}", p.type, "read", p.name) for i, p in enumerate(sig.params, 1)]
+    if is_subroutine(sig):
+        rtypes = sig.returns.args
+        locals_ = [f"r{i}" for i in range(1, len(rtypes) + 1)]
+    else:
+        rtypes, locals_ = (sig.returns,), ["r"]
+    results = [_var(loc, t, "write", lab)
+               for loc, t, lab in zip(locals_, rtypes, result_names(sig), strict=True)]
+    args = [v.local for v, _ in params]
+    if is_subroutine(sig):
+        call = wrap_call("call target", args + locals_, indent="    ")
+    else:
+        call = wrap_call("r = target", args, indent="    ")
+    helpers = {h.name: h for _, h in params + results}
+    return _template().render(
+        name=fortran_name(sig.name),
+        params=[v for v, _ in params],
+        results=[v for v, _ in results],
+        subroutine=is_subroutine(sig),
+        call=call,
+        helpers=[helpers[k] for k in sorted(helpers)],
+    )

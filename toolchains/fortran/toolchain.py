@@ -1,0 +1,81 @@
+"""The Fortran toolchain object: gfortran 12, one module `candidate` plus a generated harness.
+
+Key contracts: `FortranToolchain` satisfies `tolk.toolchains.base.Toolchain`. The work dir
+holds `candidate.f90` and `harness.f90`; one gfortran invocation builds `./harness`.
+Flags (why each one is in README.md): `-std=f2018` keeps samples standard and makes GNU
+extension intrinsics unlinkable, `-fcheck=all` turns out-of-bounds and similar bugs into
+runtime errors attributable to a vector, `-J .` keeps `.mod` files in the private work dir
+(gfortran does not create a `-J` directory, and the work dir is per candidate).
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from tolk.ir.function import Function, Signature
+from tolk.lang import Lang
+from tolk.toolchains.fortran import checks, contract, harness, types
+
+__all__ = ["FortranToolchain", "COMPILER", "FLAGS"]
+
+COMPILER = "gfortran"
+FLAGS = ("-std=f2018", "-fcheck=all", "-O1", "-fmax-errors=10", "-J", ".")
+_INSTALL_HINT = "apt-get install gfortran (Debian/Ubuntu), or use toolchains/fortran/Containerfile"
+
+
+@functools.cache
+def _gfortran_version() -> str:
+    """`gfortran <version>`, asked once per process (the compiler does not change under us)."""
+    out = subprocess.run([COMPILER, "-dumpfullversion"], capture_output=True, text=True,
+                         timeout=30, check=True)
+    return f"{COMPILER} {out.stdout.strip()}"
+
+
+@dataclass(frozen=True, slots=True)
+class FortranToolchain:
+    lang: Lang = Lang.FORTRAN
+    source_suffix: str = ".f90"
+
+    def availability(self) -> str | None:
+        if shutil.which(COMPILER) is None:
+            return f"{COMPILER} not found on PATH: {_INSTALL_HINT}"
+        try:
+            _gfortran_version()
+        except (OSError, subprocess.SubprocessError) as exc:
+            return f"{COMPILER} does not run ({exc}): {_INSTALL_HINT}"
+        return None
+
+    def version(self) -> str:
+        return _gfortran_version()
+
+    def supports(self, sig: Signature) -> str | None:
+        return types.supports(sig)
+
+    def contract(self, sig: Signature) -> str:
+        return contract.contract(sig)
+
+    def static_check(self, code: str, sig: Signature) -> str | None:
+        return checks.static_check(code, sig)
+
+    def harness_files(self, sig: Signature, code: str) -> dict[str, str]:
+        return {harness.CANDIDATE_FILE: code, harness.HARNESS_FILE: harness.render_harness(sig)}
+
+    def compile_argv(self, files: dict[str, str]) -> list[str]:
+        # The module must come before the program that uses it (it writes candidate.mod).
+        return [COMPILER, *FLAGS, harness.CANDIDATE_FILE, harness.HARNESS_FILE, "-o", "harness"]
+
+    def run_argv(self) -> list[str]:
+        return ["./harness"]
+
+    def sandbox_binds(self) -> tuple[str, ...]:
+        # gfortran, f951, as, ld, libgfortran and glibc all live under /usr on Debian 12
+        # (merged /usr: /lib, /lib64 and /bin are symlinks into it).
+        return ()
+
+    def lower(self, fn: Function) -> str:
+        # Lazy: the lowering is a separate, larger module that validation does not need.
+        from tolk.toolchains.fortran.lowering import lower_function
+        return lower_function(fn)

@@ -1,0 +1,169 @@
+"""Drive one sandboxed child: feed stdin, read capped stdout/stderr, enforce the wall clock.
+
+One thread, one selector over the two pipes, stdin and a pidfd (Linux ≥ 5.3), so
+neither a silent child nor a flood of output can block us. Key contracts: each stream
+keeps at most `cap` bytes; past `2 * cap` the whole process group is SIGKILLed. At the
+deadline the group is SIGKILLed. When the child exits, the group is SIGKILLed too, so
+nothing it left behind survives (an escapee that called setsid() is bwrap's pid
+namespace's job; under the host executor it can outlive us, and we stop reading after a
+short grace). With `info_fd` (bwrap's --info-fd), the sandbox's pid 1 is killed first
+and waited for: its exit tears the pid namespace down, so every process in it is gone
+when `pump` returns. Returns the raw wait status and rusage from `os.wait4`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import selectors
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+
+__all__ = ["Pumped", "pump"]
+
+_CHUNK = 65536
+_GRACE_S = 2.0  # how long we keep draining pipes after exit or kill
+_TEARDOWN_S = 10.0  # how long we wait for a killed pid namespace to empty
+_CHILD_PID = re.compile(rb'"child-pid":\s*(\d+)')
+
+
+@dataclass(frozen=True, slots=True)
+class Pumped:
+    status: int  # raw wait status
+    rusage: os.struct_rusage  # type: ignore[name-defined]
+    stdout: bytes
+    stderr: bytes
+    stdout_truncated: bool
+    stderr_truncated: bool
+    timed_out: bool
+    killed_for_output: bool
+
+
+def _killpg(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _inner_pidfd(info: bytes, parent: int) -> int | None:
+    """A pidfd on the sandbox's pid 1, once bwrap has named it and it is still our grandchild."""
+    m = _CHILD_PID.search(info)
+    if not m:
+        return None
+    try:
+        fd = os.pidfd_open(int(m.group(1)))
+    except OSError:
+        return None
+    try:  # the pid is ours only if its parent is the bwrap we started (pid reuse)
+        with open(f"/proc/{int(m.group(1))}/stat", "rb") as f:
+            stat = f.read()
+        if int(stat.rsplit(b")", 1)[1].split()[1]) == parent:
+            return fd
+    except (OSError, ValueError, IndexError):
+        pass
+    os.close(fd)
+    return None
+
+
+def pump(proc: subprocess.Popen[bytes], stdin: bytes, deadline: float, cap: int,
+         info_fd: int | None = None) -> Pumped:
+    """Run proc (a session leader) to completion or death; see the module docstring."""
+    assert proc.stdin and proc.stdout and proc.stderr
+    pid = proc.pid
+    info = b""
+    inner: int | None = None  # pidfd of the sandbox's pid 1, once bwrap has named it
+
+    def stop(hard: bool = False) -> None:
+        # Prefer killing the sandbox's pid 1 alone: bwrap then reaps it and exits by itself,
+        # so no zombie is left for init to collect. The group goes too when that is all we have.
+        if inner is not None:
+            try:
+                signal.pidfd_send_signal(inner, signal.SIGKILL)
+            except OSError:
+                pass
+        if hard or inner is None:
+            _killpg(pid)
+
+    sel = selectors.DefaultSelector()
+    pidfd = os.pidfd_open(pid)
+    sel.register(pidfd, selectors.EVENT_READ, "exit")
+    bufs = {"stdout": bytearray(), "stderr": bytearray()}
+    seen = {"stdout": 0, "stderr": 0}
+    for name, f in (("stdout", proc.stdout), ("stderr", proc.stderr)):
+        sel.register(f.fileno(), selectors.EVENT_READ, name)
+    if info_fd is not None:
+        sel.register(info_fd, selectors.EVENT_READ, "info")
+    pending = memoryview(stdin)
+    if pending:
+        os.set_blocking(proc.stdin.fileno(), False)
+        sel.register(proc.stdin.fileno(), selectors.EVENT_WRITE, "stdin")
+    else:
+        proc.stdin.close()
+    timed_out = killed_for_output = exited = False
+    limit = deadline
+    try:
+        while sel.get_map():
+            remaining = limit - time.monotonic()
+            if remaining <= 0:
+                if exited or timed_out or killed_for_output:
+                    break  # grace is over: something outside the group holds a pipe
+                timed_out = True
+                stop()
+                limit = time.monotonic() + _GRACE_S
+                continue
+            for key, _ in sel.select(remaining):
+                what = key.data
+                if what == "exit":
+                    exited = True
+                    sel.unregister(pidfd)
+                    _killpg(pid)  # stragglers; the leader is a zombie until wait4, pgid still ours
+                    limit = min(limit, time.monotonic() + _GRACE_S)
+                elif what == "stdin":
+                    try:
+                        n = os.write(key.fd, pending[:_CHUNK])
+                        pending = pending[n:]
+                    except OSError:  # BrokenPipeError: it stopped reading
+                        pending = pending[:0]
+                    if not pending:
+                        sel.unregister(key.fd)
+                        proc.stdin.close()
+                elif what == "info":
+                    chunk = os.read(key.fd, 4096)
+                    if not chunk or len(info) > 65536:
+                        sel.unregister(key.fd)
+                    info += chunk
+                    if inner is None:
+                        inner = _inner_pidfd(info, pid)
+                else:
+                    chunk = os.read(key.fd, _CHUNK)
+                    if not chunk:
+                        sel.unregister(key.fd)
+                        continue
+                    seen[what] += len(chunk)
+                    room = cap - len(bufs[what])
+                    if room > 0:
+                        bufs[what] += chunk[:room]
+                    if seen[what] > 2 * cap and not killed_for_output:
+                        killed_for_output = True
+                        stop()
+                        limit = time.monotonic() + _GRACE_S
+    finally:
+        sel.close()
+        if not exited:
+            stop(hard=True)
+        _, status, rusage = os.wait4(pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)  # keep Popen from reaping again
+        if inner is not None:
+            select.select([inner], [], [], _TEARDOWN_S)  # readable once pid 1 is gone
+            os.close(inner)
+        for fd in (pidfd, info_fd):
+            if fd is not None:
+                os.close(fd)
+        for f in (proc.stdin, proc.stdout, proc.stderr):
+            f.close()
+    return Pumped(status, rusage, bytes(bufs["stdout"]), bytes(bufs["stderr"]),
+                  seen["stdout"] > cap, seen["stderr"] > cap, timed_out, killed_for_output)

@@ -1,0 +1,196 @@
+"""Run the Python reference of one function over many inputs, inside the sandbox.
+
+The worker (`reference_worker.py`, stdlib only) runs under the base interpreter of the
+Python running tolk (its prefix is bound read-only at the same path), or the one named by
+`TOLK_SANDBOX_PYTHON`. It executes the whole module text, as `__tolk_reference__` (so
+`if __name__ == "__main__"` blocks stay quiet), then calls the function once per input.
+
+Key contracts: `run_reference` returns one `InputOutcome` per input, in order, whatever
+happened; values are decoded against the declared return type (ints widen to float
+where float is declared, tuples come back as tuples), and a result of the wrong type is
+an outcome of kind `type_mismatch`, not an exception. `raw` keeps the worker's exact
+line so two runs can be compared for determinism. The run as a whole is `completed`,
+`definition_failed`, `crashed` or `timed_out`, with a reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from tolk.ir.function import Function
+from tolk.ir.types import IRType, Kind
+from tolk.validators.sandbox import SandboxPolicy, SandboxResult, run_sandboxed
+
+__all__ = ["OutcomeKind", "InputOutcome", "RunStatus", "ReferenceRun", "run_reference",
+           "sandbox_python"]
+
+_WORKER = Path(__file__).with_name("reference_worker.py")
+_HUGE = 2**64  # stands for an int too long to print: outside int64 either way
+
+
+class OutcomeKind(StrEnum):
+    OK = "ok"
+    ERROR = "error"  # the reference raised
+    TIMEOUT = "timeout"  # the per-input time limit
+    TOO_LARGE = "too_large"  # the encoded result exceeded max_result_chars
+    TYPE_MISMATCH = "type_mismatch"  # returned a value of another type than declared
+    NOT_RUN = "not_run"  # the run stopped (or died) before this input
+
+
+@dataclass(frozen=True, slots=True)
+class InputOutcome:
+    kind: OutcomeKind
+    value: Any = None  # the decoded result, for OK
+    detail: str = ""  # "ValueError: ...", "returned NoneType where int is declared"
+    raw: str = ""  # the worker's line
+
+
+class RunStatus(StrEnum):
+    COMPLETED = "completed"
+    DEFINITION_FAILED = "definition_failed"
+    CRASHED = "crashed"
+    TIMED_OUT = "timed_out"  # the whole run hit the wall clock
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceRun:
+    status: RunStatus
+    outcomes: tuple[InputOutcome, ...]
+    reason: str = ""
+    sandbox: SandboxResult | None = None
+
+
+def sandbox_python() -> tuple[str, str]:
+    """(interpreter, prefix to bind) for the worker: TOLK_SANDBOX_PYTHON or the base Python."""
+    exe = os.environ.get("TOLK_SANDBOX_PYTHON") or getattr(sys, "_base_executable", "") \
+        or os.path.join(sys.base_prefix, "bin", "python3")
+    real = Path(exe).resolve()
+    return str(real), str(real.parent.parent)
+
+
+def run_reference(fn: Function, inputs: list[tuple[Any, ...]], *, policy: SandboxPolicy,
+                  hash_seed: int, timeout_s: float = 1.0, max_timeouts: int = 1,
+                  max_result_chars: int = 20000, executor: str = "auto") -> ReferenceRun:
+    """Run fn's module in the sandbox over inputs (PYTHONHASHSEED=hash_seed)."""
+    python, prefix = sandbox_python()
+    if not prefix.startswith("/usr/"):
+        policy = dataclasses.replace(policy, ro_binds=(*policy.ro_binds, prefix))
+    request = json.dumps({
+        "source": fn.program.text, "function": fn.name, "inputs": [list(a) for a in inputs],
+        "timeout_s": timeout_s, "max_timeouts": max_timeouts, "max_result_chars": max_result_chars,
+    })
+    workdir = Path(tempfile.mkdtemp(prefix="tolk-ref-"))
+    try:
+        shutil.copyfile(_WORKER, workdir / "worker.py")
+        res = run_sandboxed(
+            [python, "-S", "-s", "-B", "worker.py"], workdir=workdir, stdin=request,
+            policy=policy, writable_workdir=False, executor=executor,
+            env={"PYTHONHASHSEED": str(hash_seed), "PYTHONIOENCODING": "utf-8"})
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return _parse(res, len(inputs), fn.signature.returns)
+
+
+def _parse(res: SandboxResult, n: int, ret: IRType) -> ReferenceRun:
+    lines = res.stdout.splitlines()
+    if res.stdout_truncated and lines:
+        lines.pop()  # the cut may have split the last line
+    outcomes: list[InputOutcome] = []
+    trailer: dict[str, Any] | None = None
+    for line in lines:
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            return _finish(res, outcomes, n, RunStatus.CRASHED, f"protocol:bad_line:{line[:80]}")
+        if "fatal" in obj:
+            return ReferenceRun(RunStatus.DEFINITION_FAILED, _pad([], n), str(obj["fatal"]), res)
+        if "done" in obj:
+            trailer = obj
+            break
+        outcomes.append(_outcome(obj, line, ret))
+    if res.timed_out:
+        return _finish(res, outcomes, n, RunStatus.TIMED_OUT, f"wall_clock_after:{len(outcomes)}")
+    if trailer is None or res.returncode != 0:
+        return _finish(res, outcomes, n, RunStatus.CRASHED, _crash_reason(res))
+    return _finish(res, outcomes, n, RunStatus.COMPLETED, str(trailer.get("stopped", "")))
+
+
+def _finish(res: SandboxResult, outcomes: list[InputOutcome], n: int, status: RunStatus,
+            reason: str) -> ReferenceRun:
+    return ReferenceRun(status, _pad(outcomes[:n], n), reason, res)
+
+
+def _pad(outcomes: list[InputOutcome], n: int) -> tuple[InputOutcome, ...]:
+    return tuple(outcomes) + (InputOutcome(OutcomeKind.NOT_RUN),) * (n - len(outcomes))
+
+
+def _crash_reason(res: SandboxResult) -> str:
+    if res.killed_for_output:
+        return "output_limit"
+    if res.signal_name:
+        return f"signal:{res.signal_name}"
+    tail = res.stderr.strip().splitlines()[-1:] or [""]
+    return f"exit:{res.returncode}:{tail[0][:160]}"
+
+
+def _outcome(obj: dict[str, Any], line: str, ret: IRType) -> InputOutcome:
+    if "ok" in obj:
+        try:
+            return InputOutcome(OutcomeKind.OK, _decode(obj["ok"], ret), raw=line)
+        except _Mismatch as exc:
+            return InputOutcome(OutcomeKind.TYPE_MISMATCH, detail=str(exc), raw=line)
+    if "error" in obj:
+        return InputOutcome(OutcomeKind.ERROR, detail=str(obj["error"]), raw=line)
+    if "timeout" in obj:
+        return InputOutcome(OutcomeKind.TIMEOUT, raw=line)
+    if "too_large" in obj:
+        return InputOutcome(OutcomeKind.TOO_LARGE, detail=str(obj["too_large"]), raw=line)
+    return InputOutcome(OutcomeKind.NOT_RUN, detail=f"unknown record {line[:80]}", raw=line)
+
+
+class _Mismatch(ValueError):
+    pass
+
+
+def _decode(v: Any, t: IRType) -> Any:
+    """The worker's JSON value as a value of IR type t, or _Mismatch."""
+    if isinstance(v, dict):
+        if "float" in v and t.kind is Kind.FLOAT:
+            return float(v["float"])
+        if "bigint" in v and t.kind in (Kind.INT, Kind.FLOAT):
+            digits = str(v["bigint"])
+            big = int(digits) if digits not in ("+", "-") else (_HUGE if digits == "+" else -_HUGE)
+            if t.kind is Kind.INT:
+                return big
+            try:
+                return float(big) if digits not in ("+", "-") else float(digits + "inf")
+            except OverflowError:
+                return float("inf") if big > 0 else float("-inf")
+        found = v.get("unsupported") or ("float" if "float" in v else "int" if "bigint" in v else "dict")
+        raise _Mismatch(f"returned {found} where {t} is declared")
+    match t.kind:
+        case Kind.BOOL if isinstance(v, bool):
+            return v
+        case Kind.INT if isinstance(v, int) and not isinstance(v, bool):
+            return v
+        case Kind.FLOAT if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return float(v)
+        case Kind.STR if isinstance(v, str):
+            return v
+        case Kind.LIST if isinstance(v, list):
+            return [_decode(x, t.elem) for x in v]
+        case Kind.TUPLE if isinstance(v, list) and len(v) == len(t.args):
+            return tuple(_decode(x, a) for x, a in zip(v, t.args))
+    found = "NoneType" if v is None else type(v).__name__
+    if isinstance(v, list) and t.kind is Kind.TUPLE:
+        found = f"{len(v)}-sequence"
+    raise _Mismatch(f"returned {found} where {t} is declared")

@@ -1,0 +1,330 @@
+"""The one sandbox runner: the Python reference and every candidate run through here.
+
+Executors:
+    bwrap  bubblewrap, `--unshare-all` (no network, own pid namespace), read-only system
+           binds (/usr and its /bin, /lib, /lib64, /sbin links, /etc/ld.so.cache), a
+           private /tmp, the work dir the only writable path. Running as root, the chain
+           first drops to `policy.uid` with setpriv: RLIMIT_NPROC does not bind root, and a
+           namespace mapped back to root reads whatever is bound (DESIGN.md, Sandbox).
+    host   rlimits and the wall clock only. Not isolated, and it says so once, loudly.
+
+The chain is `prlimit (rlimits) → [unshare -m relay] → [setpriv] → bwrap → argv`; every
+link execs the next, so the pid we start leads the process group we kill.
+
+Key contracts:
+- `run_sandboxed` never raises for what the sandboxed program does; it returns a frozen
+  `SandboxResult`. It raises `ToolchainUnavailable` when the executor cannot start at all.
+- At the wall-clock limit, or once a stream passes twice its cap, the sandbox is SIGKILLed
+  (under bwrap its pid 1, which empties the pid namespace, then the process group). When
+  `run_sandboxed` returns, no process of the run is left (under `host`, one that called
+  setsid() can escape).
+- As root with bwrap, the work dir and its contents become owned by `policy.uid` (chown
+  -R): pass a fresh per-run directory, never a shared one.
+- A bind the dropped uid cannot reach (a pyenv Python under a 0700 /root) is relayed: a
+  private mount namespace bind-mounts it under /run/tolk-relay before the uid drop, so
+  no host permission changes. Host mounts are untouched.
+- Every sandbox with the same uid shares that uid's RLIMIT_NPROC budget (the kernel
+  counts per user): give concurrent workers distinct `policy.uid` values.
+- Under bwrap a program killed by signal N is reported as signal N, but so is a program
+  that calls exit(128 + N): the sh that waits as the sandbox's pid 1 folds both into one
+  exit status (and says e.g. "Segmentation fault" on stderr).
+- Running as a non-root user, RLIMIT_NPROC counts all of that user's processes, not only
+  the sandbox's: raise `policy.nproc` accordingly.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import resource
+import shlex
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tolk.errors import ConfigError, ToolchainUnavailable
+from tolk.validators._pump import pump
+
+__all__ = ["SandboxPolicy", "SandboxResult", "run_sandboxed", "available_executors"]
+
+log = logging.getLogger(__name__)
+
+_RELAY_ROOT = Path("/run/tolk-relay")
+_MAX_RELAYS = 8
+_SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxPolicy:
+    cpu_seconds: int = 10
+    wall_seconds: float = 10.0
+    memory_bytes: int = 1 << 30  # RLIMIT_AS; 0 = unlimited (some runtimes reserve huge VM)
+    file_size_bytes: int = 16 << 20
+    nproc: int = 64
+    nofile: int = 64
+    output_limit_bytes: int = 1 << 20  # per stream
+    ro_binds: tuple[str, ...] = ()  # extra host paths, bound read-only at the same path
+    uid: int = 65534  # the uid (and gid) a root caller drops to before bwrap
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxResult:
+    returncode: int | None  # None when we killed it (wall clock, output); <0: signal
+    signal_name: str  # "SIGSEGV", ...; "" when none
+    timed_out: bool
+    stdout: str
+    stderr: str
+    stdout_truncated: bool
+    stderr_truncated: bool
+    wall_s: float
+    cpu_s: float
+    max_rss_kb: int
+    executor: str
+    killed_for_output: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def available_executors() -> dict[str, str | None]:
+    """Executor name → None when usable here, else why not (for `tolk doctor`)."""
+    return {"bwrap": _bwrap_problem(), "host": None}
+
+
+def run_sandboxed(
+    argv: list[str], *, workdir: Path, stdin: str = "", policy: SandboxPolicy,
+    writable_workdir: bool = True, env: dict[str, str] | None = None, executor: str = "auto",
+) -> SandboxResult:
+    """Run argv in workdir under policy; see the module docstring for the guarantees."""
+    if executor == "auto":
+        executor = "bwrap" if _bwrap_problem() is None else "host"
+    workdir = Path(workdir).resolve()
+    if not workdir.is_dir():
+        raise ConfigError(f"sandbox work dir {workdir} does not exist")
+    inner_env = {"PATH": _SANDBOX_PATH, "HOME": str(workdir), "LANG": "C.UTF-8", **(env or {})}
+    if executor == "bwrap":
+        problem = _bwrap_problem()
+        if problem is not None:
+            raise ToolchainUnavailable("bwrap sandbox", problem)
+        info_r, info_w = os.pipe()  # bwrap names its pid 1 here, so we can kill and await it
+        try:
+            chain = _bwrap_chain(argv, workdir, policy, writable_workdir, inner_env, info_w)
+        except BaseException:
+            os.close(info_r)
+            os.close(info_w)
+            raise
+        popen_env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+    elif executor == "host":
+        info_r = info_w = -1
+        _warn_host_once()
+        chain, popen_env = list(argv), inner_env
+    else:
+        raise ToolchainUnavailable(f"executor {executor!r}", "use 'auto', 'bwrap' or 'host'")
+    prlimit = shutil.which("prlimit")
+    preexec = None
+    if prlimit:
+        # A wrapper rather than preexec_fn: preexec_fn can deadlock in threaded callers.
+        chain = [prlimit, *_prlimit_flags(policy), "--", *chain]
+    else:
+        preexec = functools.partial(_set_rlimits, policy)
+    start = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            chain, cwd=workdir, env=popen_env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, start_new_session=True, preexec_fn=preexec, close_fds=True,
+            pass_fds=(info_w,) if info_w >= 0 else ())
+    except OSError as exc:
+        if info_w >= 0:
+            os.close(info_r)
+        raise ToolchainUnavailable(chain[0], f"cannot start: {exc}") from exc
+    finally:
+        if info_w >= 0:
+            os.close(info_w)
+    p = pump(proc, stdin.encode("utf-8"), start + policy.wall_seconds, policy.output_limit_bytes,
+             info_fd=info_r if info_r >= 0 else None)
+    killed = p.timed_out or p.killed_for_output
+    rc: int | None = None
+    sig = ""
+    if os.WIFSIGNALED(p.status):
+        rc, sig = -os.WTERMSIG(p.status), _signame(os.WTERMSIG(p.status))
+    else:
+        rc = os.WEXITSTATUS(p.status)
+        if executor == "bwrap" and 128 < rc <= 128 + 64:
+            rc, sig = -(rc - 128), _signame(rc - 128)  # bwrap reports a signal as 128+N
+    return SandboxResult(
+        returncode=None if killed else rc, signal_name=sig, timed_out=p.timed_out,
+        stdout=p.stdout.decode("utf-8", "replace"), stderr=p.stderr.decode("utf-8", "replace"),
+        stdout_truncated=p.stdout_truncated, stderr_truncated=p.stderr_truncated,
+        wall_s=time.monotonic() - start, cpu_s=p.rusage.ru_utime + p.rusage.ru_stime,
+        max_rss_kb=int(p.rusage.ru_maxrss), executor=executor,
+        killed_for_output=p.killed_for_output)
+
+
+def _signame(n: int) -> str:
+    try:
+        return signal.Signals(n).name
+    except ValueError:
+        return f"SIG{n}"
+
+
+def _limits(policy: SandboxPolicy) -> list[tuple[int, str, int, int]]:
+    cpu = max(1, int(policy.cpu_seconds))
+    rows = [
+        # Soft CPU limit sends SIGXCPU; the hard one, a second later, SIGKILL.
+        (resource.RLIMIT_CPU, "cpu", cpu, cpu + 1),
+        (resource.RLIMIT_FSIZE, "fsize", policy.file_size_bytes, policy.file_size_bytes),
+        (resource.RLIMIT_NPROC, "nproc", policy.nproc, policy.nproc),
+        (resource.RLIMIT_NOFILE, "nofile", policy.nofile, policy.nofile),
+        (resource.RLIMIT_CORE, "core", 0, 0),
+    ]
+    if policy.memory_bytes > 0:
+        rows.append((resource.RLIMIT_AS, "as", policy.memory_bytes, policy.memory_bytes))
+    return rows
+
+
+def _prlimit_flags(policy: SandboxPolicy) -> list[str]:
+    return [f"--{name}={soft}:{hard}" for _, name, soft, hard in _limits(policy)]
+
+
+def _set_rlimits(policy: SandboxPolicy) -> None:
+    for res, _, soft, hard in _limits(policy):
+        resource.setrlimit(res, (soft, hard))
+
+
+def _is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _reachable(path: Path, uid: int) -> bool:
+    """Can uid (no groups) search every ancestor of path? bwrap resolves binds as that uid."""
+    for d in reversed(path.parents):
+        st = os.stat(d)
+        if not (st.st_mode & stat.S_IXOTH or (st.st_uid == uid and st.st_mode & stat.S_IXUSR)):
+            return False
+    return True
+
+
+def _chown_tree(root: Path, uid: int) -> None:
+    os.chown(root, uid, uid)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in (*dirnames, *filenames):
+            os.chown(os.path.join(dirpath, name), uid, uid, follow_symlinks=False)
+
+
+def _system_binds() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"):
+        if os.path.islink(top):  # merged-/usr systems: recreate the link, bind nothing
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    for etc in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives"):
+        if os.path.exists(etc):
+            args += ["--ro-bind", etc, etc]
+    return args
+
+
+def _bwrap_chain(argv: list[str], workdir: Path, policy: SandboxPolicy, writable: bool,
+                 env: dict[str, str], info_fd: int | None = None) -> list[str]:
+    root = _is_root()
+    relays: list[tuple[str, str]] = []  # (host source, relay mount point)
+
+    def source(path: Path) -> str:
+        if not root or _reachable(path, policy.uid):
+            return str(path)
+        if len(relays) >= _MAX_RELAYS:
+            raise ToolchainUnavailable("bwrap sandbox", f"more than {_MAX_RELAYS} relayed binds")
+        point = _RELAY_ROOT / str(len(relays))
+        point.mkdir(parents=True, exist_ok=True)
+        _RELAY_ROOT.chmod(0o755)  # whatever the umask: the dropped uid must traverse it
+        relays.append((str(path), str(point)))
+        return str(point)
+
+    if root:
+        if len(workdir.parts) < 3:  # "/", "/tmp": never chown a shared directory
+            raise ConfigError(f"refusing to chown {workdir}: use a per-run work dir")
+        _chown_tree(workdir, policy.uid)
+    # --as-pid-1 with a waiting sh as pid 1 (instead of bwrap's own reaper, which exits
+    # without reaping) lets CPU time and max RSS reach our wait4; the command runs as an
+    # ordinary pid 2, so its signals behave normally.
+    bwrap = _which("bwrap")
+    args = [bwrap, "--unshare-all", "--unshare-user", "--as-pid-1", "--die-with-parent",
+            "--new-session", *_system_binds()]
+    if _bwrap_version(bwrap) >= (0, 8):
+        args.insert(3, "--disable-userns")  # no nested user namespaces inside
+    for extra in policy.ro_binds:
+        host = Path(extra).resolve()
+        if host.exists():
+            args += ["--ro-bind", source(host), str(Path(extra).absolute())]
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+             "--bind" if writable else "--ro-bind", source(workdir), str(workdir),
+             "--remount-ro", "/",  # bwrap's own root tmpfs; /tmp and the work dir stay as set
+             "--chdir", str(workdir), "--clearenv"]
+    if info_fd is not None:
+        args += ["--info-fd", str(info_fd)]
+    for key, value in env.items():
+        args += ["--setenv", key, value]
+    chain = [*args, "--", "/bin/sh", "-c", '"$@"; exit $?', "tolk-sandbox", *argv]
+    if root:
+        chain = [_which("setpriv"), f"--reuid={policy.uid}", f"--regid={policy.uid}",
+                 "--clear-groups", *chain]
+    if relays:
+        mounts = " && ".join(f"mount --bind {shlex.quote(s)} {shlex.quote(p)}" for s, p in relays)
+        chain = [_which("unshare"), "--mount", "--propagation", "private", "--",
+                 "/bin/sh", "-c", f'{mounts} && exec "$@"', "tolk-relay", *chain]
+    return chain
+
+
+def _which(tool: str) -> str:
+    found = shutil.which(tool, path="/usr/sbin:/usr/bin:/sbin:/bin:" + os.environ.get("PATH", ""))
+    if not found:
+        raise ToolchainUnavailable(tool, f"install it (Debian: apt-get install {_PKG.get(tool, tool)})")
+    return found
+
+
+_PKG = {"bwrap": "bubblewrap", "setpriv": "util-linux", "unshare": "util-linux"}
+
+
+@functools.cache
+def _bwrap_version(bwrap: str) -> tuple[int, ...]:
+    try:
+        out = subprocess.run([bwrap, "--version"], capture_output=True, text=True, timeout=10,
+                             check=False).stdout
+        return tuple(int(x) for x in out.split()[-1].split(".")[:2])
+    except (OSError, ValueError, IndexError, subprocess.SubprocessError):
+        return (0,)
+
+
+@functools.cache
+def _bwrap_problem() -> str | None:
+    """None when a trivial bwrap sandbox runs here, else the reason (cached per process)."""
+    if not sys.platform.startswith("linux"):
+        return "bwrap needs Linux"
+    probe = Path(tempfile.mkdtemp(prefix="tolk-probe-"))
+    try:
+        chain = _bwrap_chain(["/bin/true"], probe, SandboxPolicy(), True, {"PATH": _SANDBOX_PATH})
+        run = subprocess.run(chain, capture_output=True, timeout=30, check=False,
+                             env={"PATH": "/usr/bin:/bin"})
+    except ToolchainUnavailable as exc:
+        return exc.hint
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"bwrap probe failed: {exc}"
+    finally:
+        shutil.rmtree(probe, ignore_errors=True)
+    if run.returncode != 0:
+        return f"bwrap probe exited {run.returncode}: {run.stderr.decode(errors='replace')[:300]}"
+    return None
+
+
+@functools.cache
+def _warn_host_once() -> None:
+    log.warning("sandbox executor 'host' is NOT isolated: rlimits and a wall clock only; "
+                "untrusted code can read and write what this user can, and use the network")
