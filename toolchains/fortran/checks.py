@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import tree_sitter
 import tree_sitter_fortran
-
 from tolk.ir.function import Signature
+from tolk.ir.syntax import walk
 from tolk.toolchains.fortran.types import fortran_name
 
 __all__ = ["static_check", "ALLOWED_MODULES", "FORBIDDEN_CALLS"]
@@ -71,14 +71,6 @@ def _text(src: bytes, node: tree_sitter.Node) -> str:
     return src[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
 
-def _walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.children))
-
-
 def _unit_name(unit: tree_sitter.Node, text: _TextOf) -> str:
     """Lower-cased name of a module/function/subroutine node ('' if absent)."""
     stmt = unit.children[0] if unit.children else None
@@ -103,7 +95,7 @@ def _outside_module(root: tree_sitter.Node, module: tree_sitter.Node | None) -> 
 
 
 def _tree_reason(root: tree_sitter.Node, text: _TextOf) -> str | None:
-    for n in _walk(root):
+    for n in walk(root):
         if n.type in _STATEMENTS:
             return f"forbidden:{_STATEMENTS[n.type]}"
         if n.type == "stop_statement":
