@@ -83,6 +83,20 @@ def test_cli_run_prints_the_funnel(tmp_path: Path, prefect_harness, capsys) -> N
     assert rc == 0
     printed = capsys.readouterr().out
     assert "tolk funnel" in printed and "harness_error 0" in printed
+    assert main(["report", str(tmp_path / "o")]) == 0
+    assert "yield over functions with body IR" in capsys.readouterr().out
+
+
+def test_doctor_reports_usable_and_missing_parts(capsys) -> None:
+    from tolk.flows.cli import main
+    from tolk.flows.doctor import doctor_lines
+
+    rows = {name: (ok, detail) for name, ok, detail in doctor_lines()}
+    assert rows["sandbox:bwrap"][0] and rows["toolchain:fortran"][0]
+    assert rows["toolchain:fortran"][1].startswith("gfortran ")
+    assert not rows["toolchain:cobol"][0] and "not built" in rows["toolchain:cobol"][1]
+    assert main(["doctor"]) == 0
+    assert "toolchain:fortran" in capsys.readouterr().out
 
 
 def test_cli_translate_exit_codes(tmp_path: Path, capsys) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import string
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,10 +25,16 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, seed as hyp_seed, settings
 from hypothesis import strategies as st
+from hypothesis.errors import HypothesisDeprecationWarning
 from hypothesis.strategies import SearchStrategy
 
 from tolk.ir.function import Signature
 from tolk.ir.types import IRType, Kind
+
+# Inputs are drawn while other threads (validations, Prefect) use the global `random`;
+# Hypothesis then suspects our strategies of using it. They do not: silence that check.
+warnings.filterwarnings("ignore", message="Do not use the `random` module inside strategies",
+                        category=HypothesisDeprecationWarning)
 
 __all__ = ["ValueDomain", "DEFAULT_DOMAIN", "strategy_for", "edge_cases", "generate_inputs"]
 
