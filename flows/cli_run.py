@@ -31,7 +31,7 @@ def print_funnel(funnel: Funnel, langs: list[str], console: Console) -> None:
                       f"verdicts: {verdicts}; harness_error {v.get('harness_error', 0)}; "
                       f"yield over functions with body IR: "
                       f"{funnel.stats.get(f'passed:{lang}', 0)}/{funnel.stats.get('with_body_ir', 0)}"
-                      f" = {funnel.yield_over_body_ir(lang):.1%}")
+                      f" = {funnel.yield_over_body_ir(lang):.1%}", soft_wrap=True)
 
 
 def _watch(out: Path, progress: Progress, stop: threading.Event) -> None:
@@ -80,7 +80,8 @@ def run_command(args: argparse.Namespace) -> int:
     langs = [str(lang) for lang in config.langs]
     print_funnel(compute_funnel(out, langs), langs, Console())
     Console().print(f"samples: {out / 'samples'}  rejects: {out / 'rejects'}  "
-                    f"(shards {summary.shards}, skipped as complete {summary.shards_skipped})")
+                    f"(shards {summary.shards}, skipped as complete {summary.shards_skipped})",
+                    soft_wrap=True)
     return 0
 
 
