@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import threading
 from pathlib import Path
@@ -40,16 +41,12 @@ def _watch(out: Path, progress: Progress, stop: threading.Event) -> None:
     while not stop.wait(0.3):
         plan = out / "plan.json"
         if plan.exists():
-            try:
+            with contextlib.suppress(ValueError, KeyError, OSError):  # being written
                 progress.update(task, total=json.loads(plan.read_text())["programs"])
-            except (ValueError, KeyError):
-                pass
         done = 0
         for p in (out / "progress").glob("*.json") if (out / "progress").exists() else ():
-            try:
+            with contextlib.suppress(ValueError, KeyError, OSError):
                 done += json.loads(p.read_text())["done"]
-            except (ValueError, KeyError, OSError):
-                pass
         progress.update(task, completed=done)
 
 
