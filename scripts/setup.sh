@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(gfortran gnucobol3 bubblewrap util-linux)
+# podman + runc + debootstrap: the container executor and offline-built toolchain images.
+APT_PACKAGES=(gfortran gnucobol3 bubblewrap util-linux podman runc debootstrap)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

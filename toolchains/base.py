@@ -5,16 +5,34 @@ they call these methods. Harnesses speak the language-neutral wire format of
 `tolk.validators.wire` on stdin/stdout, so comparison happens in Python. `lower` raises
 `UnsupportedProgram` with a reason when the body IR uses something this target's
 lowering does not cover.
+
+Where the runtime is absent (no GPU for CUDA, no `julia`), `runtime_problem()` says why:
+validation still runs the static checks and the compile step (if any), then returns
+`unverified`, never `passed`. Interpreted targets return None from `compile_argv`.
+
+Batching (optional, see `tolk.validators.batch`): a toolchain that can build many
+candidates in one compiler invocation also satisfies `BatchCompiled`; one that validates
+many candidates in one long-lived process (Julia) provides `validate_batch` itself
+(`BatchValidating`). Engines detect both with isinstance, never by language.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from tolk.ir.function import Function, Signature
 from tolk.lang import Lang
 
-__all__ = ["Toolchain"]
+if TYPE_CHECKING:
+    from tolk.ir.vectors import TestSuite
+    from tolk.validators.validate import ValidationLimits
+    from tolk.validators.verdict import Verdict
+
+__all__ = ["Toolchain", "BatchCompiled", "BatchValidating", "BatchItem"]
+
+#: one candidate of a batch: (candidate code, its signature, the vectors that judge it)
+BatchItem = tuple[str, Signature, "TestSuite"]
 
 
 @runtime_checkable
@@ -49,8 +67,14 @@ class Toolchain(Protocol):
         """Files (name -> text) that, compiled together, read vectors from stdin and print results."""
         ...
 
-    def compile_argv(self, files: dict[str, str]) -> list[str]:
-        """Command that compiles `files` in the work dir into the executable `./harness`."""
+    def runtime_problem(self) -> str | None:
+        """None when compiled candidates can be executed here, else why not (e.g. 'no GPU:
+        nvidia-smi sees none'); validation then ends in `unverified`."""
+        ...
+
+    def compile_argv(self, files: dict[str, str]) -> list[str] | None:
+        """Command that compiles `files` in the work dir into what `run_argv` runs;
+        None for interpreted targets (nothing to compile)."""
         ...
 
     def run_argv(self) -> list[str]:
@@ -63,4 +87,37 @@ class Toolchain(Protocol):
 
     def lower(self, fn: Function) -> str:
         """Deterministic translation of fn's body IR into a candidate (no LLM)."""
+        ...
+
+
+@runtime_checkable
+class BatchCompiled(Protocol):
+    """A toolchain that builds many candidates with one compiler invocation.
+
+    The build holds every candidate under a private name (module, PROGRAM-ID, namespace),
+    so candidates cannot see each other; candidate i then runs alone, in its own sandboxed
+    process, as `batch_run_argv(i)`, reading and writing exactly what its single-candidate
+    harness would. Callers run static checks first: items are already checked.
+    """
+
+    def batch_files(self, items: Sequence[tuple[str, Signature]]) -> dict[str, str]:
+        """Files (name -> text) for one build holding every (code, signature) of items."""
+        ...
+
+    def batch_compile_argv(self, files: dict[str, str]) -> list[str]:
+        """One compiler invocation that builds `files` into what batch_run_argv runs."""
+        ...
+
+    def batch_run_argv(self, index: int) -> list[str]:
+        """Command that runs candidate `index` of the batch (same wire I/O as run_argv)."""
+        ...
+
+
+@runtime_checkable
+class BatchValidating(Protocol):
+    """A toolchain that validates a whole batch itself (one process for many candidates)."""
+
+    def validate_batch(self, items: Sequence[BatchItem],
+                       limits: "ValidationLimits") -> list["Verdict"]:
+        """One verdict per item, in order; same guarantees as validate_candidate."""
         ...

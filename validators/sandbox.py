@@ -72,6 +72,8 @@ class SandboxPolicy:
     output_limit_bytes: int = 1 << 20  # per stream
     ro_binds: tuple[str, ...] = ()  # extra host paths, bound read-only at the same path
     uid: int = 65534  # the uid (and gid) a root caller drops to before bwrap
+    # Which toolchain runs (a Lang value): container executors pick its image by this.
+    toolchain: str = ""
 
 
 @dataclass(frozen=True, slots=True)

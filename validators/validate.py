@@ -23,7 +23,7 @@ from tolk.validators.sandbox import SandboxPolicy, SandboxResult, run_sandboxed
 from tolk.validators.verdict import FailingVector, Verdict, VerdictStatus
 from tolk.validators.wire import WireError, decode_results, encode_inputs
 
-__all__ = ["ValidationLimits", "validate_candidate"]
+__all__ = ["ValidationLimits", "validate_candidate", "policy_for", "judge"]
 
 _OUTPUT_CAP = 4000  # characters of compiler/runtime output kept on a verdict
 
@@ -55,8 +55,19 @@ def validate_candidate(code: str, sig: Signature, suite: TestSuite, toolchain: T
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _with_binds(policy: SandboxPolicy, toolchain: Toolchain) -> SandboxPolicy:
-    return dataclasses.replace(policy, ro_binds=policy.ro_binds + toolchain.sandbox_binds())
+def policy_for(policy: SandboxPolicy, toolchain: Toolchain) -> SandboxPolicy:
+    """`policy` plus what this toolchain needs inside the sandbox (binds, its image)."""
+    return dataclasses.replace(policy, ro_binds=policy.ro_binds + toolchain.sandbox_binds(),
+                               toolchain=str(toolchain.lang))
+
+
+def unverified(toolchain: Toolchain, total: int, why: str, compiled: SandboxResult | None,
+               compiler_output: str = "") -> Verdict:
+    """The verdict when the runtime is absent: says how far validation got (ran_on)."""
+    return Verdict(VerdictStatus.UNVERIFIED, total=total, reason=f"no_runtime: {why}"[:300],
+                   compiler_output=compiler_output,
+                   compile_s=compiled.wall_s if compiled else 0.0,
+                   ran_on="compile-only" if compiled else "static-only")
 
 
 def _compile_and_run(code: str, sig: Signature, suite: TestSuite, toolchain: Toolchain,
@@ -65,19 +76,26 @@ def _compile_and_run(code: str, sig: Signature, suite: TestSuite, toolchain: Too
     files = toolchain.harness_files(sig, code)
     for name, content in files.items():
         (workdir / name).write_text(content)
-    comp = run_sandboxed(toolchain.compile_argv(files), workdir=workdir,
-                         policy=_with_binds(limits.compile, toolchain), executor=limits.executor)
-    compiler_output = (comp.stdout + comp.stderr)[-_OUTPUT_CAP:]
-    if comp.timed_out or comp.returncode != 0:
-        return Verdict(VerdictStatus.COMPILE_ERROR, total=total,
-                       reason="compile_timeout" if comp.timed_out else "compiler_failed",
-                       compiler_output=compiler_output, compile_s=comp.wall_s,
-                       ran_on=comp.executor)
+    argv = toolchain.compile_argv(files)
+    comp: SandboxResult | None = None
+    compiler_output = ""
+    if argv is not None:
+        comp = run_sandboxed(argv, workdir=workdir, policy=policy_for(limits.compile, toolchain),
+                             executor=limits.executor)
+        compiler_output = (comp.stdout + comp.stderr)[-_OUTPUT_CAP:]
+        if comp.timed_out or comp.returncode != 0:
+            return Verdict(VerdictStatus.COMPILE_ERROR, total=total,
+                           reason="compile_timeout" if comp.timed_out else "compiler_failed",
+                           compiler_output=compiler_output, compile_s=comp.wall_s,
+                           ran_on=comp.executor)
+    if (why := toolchain.runtime_problem()) is not None:
+        return unverified(toolchain, total, why, comp, compiler_output)
     run = run_sandboxed(toolchain.run_argv(), workdir=workdir, stdin=stdin,
-                        policy=_with_binds(limits.run, toolchain), writable_workdir=False,
+                        policy=policy_for(limits.run, toolchain), writable_workdir=False,
                         executor=limits.executor)
     verdict = judge(run, sig, suite.vectors, limits.tolerance)
-    return dataclasses.replace(verdict, compiler_output=compiler_output, compile_s=comp.wall_s)
+    return dataclasses.replace(verdict, compiler_output=compiler_output,
+                               compile_s=comp.wall_s if comp else 0.0)
 
 
 def _render(v: object) -> str:

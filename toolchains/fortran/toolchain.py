@@ -63,6 +63,9 @@ class FortranToolchain:
     def harness_files(self, sig: Signature, code: str) -> dict[str, str]:
         return {harness.CANDIDATE_FILE: code, harness.HARNESS_FILE: harness.render_harness(sig)}
 
+    def runtime_problem(self) -> str | None:
+        return None  # compiled harnesses run natively wherever gfortran exists
+
     def compile_argv(self, files: dict[str, str]) -> list[str]:
         # The module must come before the program that uses it (it writes candidate.mod).
         return [COMPILER, *FLAGS, harness.CANDIDATE_FILE, harness.HARNESS_FILE, "-o", "harness"]

@@ -1,0 +1,1 @@
+"""cobol target (being built)."""

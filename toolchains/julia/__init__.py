@@ -1,0 +1,1 @@
+"""julia target (being built)."""
