@@ -10,6 +10,11 @@ Where the runtime is absent (no GPU for CUDA, no `julia`), `runtime_problem()` s
 validation still runs the static checks and the compile step (if any), then returns
 `unverified`, never `passed`. Interpreted targets return None from `compile_argv`.
 
+Every folder also holds `Containerfile` (the pinned toolchain image) and `hostile/`: one
+candidate per attack (`<case><source_suffix>`) for the signature `hostile(n: int) -> int`,
+each returning n + 1 only if its attack succeeded, so `passed` would itself prove a
+breach; `@MARKER@` / `@SECRET@` are replaced by host paths the hostile-suite test watches.
+
 Batching (optional, see `tolk.validators.batch`): a toolchain that can build many
 candidates in one compiler invocation also satisfies `BatchCompiled`; one that validates
 many candidates in one long-lived process (Julia) provides `validate_batch` itself
@@ -40,6 +45,9 @@ class Toolchain(Protocol):
     lang: Lang
     #: file suffix of a candidate, e.g. ".f90"
     source_suffix: str
+    #: Debian packages an offline-built container root filesystem needs for this target
+    #: (empty when Debian does not package the toolchain: Julia, CUDA)
+    debian_packages: tuple[str, ...]
 
     def availability(self) -> str | None:
         """None when compiler (and runtime) are usable here, else why not plus an install hint."""

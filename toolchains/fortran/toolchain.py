@@ -38,6 +38,8 @@ def _gfortran_version() -> str:
 class FortranToolchain:
     lang: Lang = Lang.FORTRAN
     source_suffix: str = ".f90"
+    #: what an offline (debootstrap) toolchain root filesystem must include
+    debian_packages: tuple[str, ...] = ("gfortran",)
 
     def availability(self) -> str | None:
         if shutil.which(COMPILER) is None:
