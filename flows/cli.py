@@ -12,6 +12,8 @@ import sys
 
 __all__ = ["main"]
 
+EXECUTORS = ["auto", "bwrap", "podman", "docker", "host"]
+
 
 def _quiet_prefect_defaults() -> None:
     # No network beyond package registries: Prefect's telemetry would only log errors.
@@ -44,8 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--n-inputs", type=int, default=60)
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--workers", type=int, default=2)
-    r.add_argument("--executor", choices=["auto", "bwrap", "host"], default="auto")
+    r.add_argument("--executor", choices=EXECUTORS, default="auto",
+                   help="sandbox for candidates (podman/docker: after `tolk toolchains build`)")
     r.add_argument("--run-timeout", type=float, default=10.0, help="seconds per candidate run")
+    r.add_argument("--batch-size", type=int, default=16,
+                   help="candidates per compiler invocation (default 16)")
     r.add_argument("--no-progress", action="store_true")
 
     t = sub.add_parser("translate", help="translate one Python function and validate it")
@@ -54,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--to", dest="langs", type=_langs, default=["fortran"])
     t.add_argument("--n-inputs", type=int, default=60)
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--executor", choices=["auto", "bwrap", "host"], default="auto")
+    t.add_argument("--executor", choices=EXECUTORS, default="auto")
     t.add_argument("--run-timeout", type=float, default=10.0)
 
     rep = sub.add_parser("report", help="print the funnel of an output directory")
@@ -62,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--to", dest="langs", type=_langs, default=None)
 
     sub.add_parser("doctor", help="which toolchains and sandboxes are usable here, and why not")
+
+    from tolk.flows.cli_selftest import add_selftest_parser
+    from tolk.flows.cli_toolchains import add_toolchains_parser
+    add_selftest_parser(sub)
+    add_toolchains_parser(sub)
     return p
 
 
@@ -79,6 +89,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             from tolk.flows.cli_run import report_command
             return report_command(args)
+        if args.command == "toolchains":
+            from tolk.flows.cli_toolchains import toolchains_command
+            return toolchains_command(args)
+        if args.command == "selftest":
+            from tolk.flows.cli_selftest import selftest_command
+            return selftest_command(args)
         from tolk.flows.doctor import doctor_command
         return doctor_command()
     except TolkError as exc:

@@ -262,3 +262,34 @@ def test_concurrent_sandboxes_with_distinct_uids(workdir: Path) -> None:
         results = list(pool.map(one, range(4)))
     assert [r.stdout for r in results] == ["ok\n"] * 4, [r.stderr for r in results]
     assert all(procs_of(TEST_UID + 1 + k) == [] for k in range(4))
+
+
+@needs_bwrap
+def test_default_policy_leases_a_uid_per_run_so_a_fork_bomb_starves_no_neighbour(
+        workdir: Path) -> None:
+    """Same nproc budget per uid: without leases the bomb would stop the neighbour's forks."""
+    import threading
+
+    bomb_started = threading.Event()
+
+    def bomb() -> None:
+        d = Path(tempfile.mkdtemp(prefix="tolk-test-bomb-"))
+        code = ("import os, time\nwhile True:\n    try:\n        os.fork()\n"
+                "    except OSError:\n        time.sleep(0.05)")
+        try:
+            bomb_started.set()
+            run_sandboxed([PYTHON, "-S", "-c", code], workdir=d,
+                          policy=policy(nproc=16, uid=None, wall_seconds=4.0, cpu_seconds=8))
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+    t = threading.Thread(target=bomb)
+    t.start()
+    bomb_started.wait()
+    import time as _time
+    _time.sleep(1.0)  # let the bomb fill its budget
+    code = "import os\npids = [os.fork() or os._exit(0) for _ in range(8)]\n[os.waitpid(p, 0) for p in pids]\nprint('ok')"
+    r = run_sandboxed([PYTHON, "-S", "-c", code], workdir=workdir,
+                      policy=policy(nproc=16, uid=None))
+    t.join()
+    assert r.stdout == "ok\n", r.stderr

@@ -14,11 +14,13 @@ from tolk.errors import ConfigError
 from tolk.lang import Lang
 from tolk.toolchains.base import Toolchain
 from tolk.toolchains.fortran import FORTRAN
+from tolk.toolchains.julia import JULIA
 
 __all__ = ["TOOLCHAINS", "get_toolchain", "available_langs"]
 
 TOOLCHAINS: Mapping[Lang, Toolchain] = MappingProxyType({
     Lang.FORTRAN: FORTRAN,
+    Lang.JULIA: JULIA,
 })
 
 

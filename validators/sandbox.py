@@ -6,6 +6,12 @@ Executors:
            private /tmp, the work dir the only writable path. Running as root, the chain
            first drops to `policy.uid` with setpriv: RLIMIT_NPROC does not bind root, and a
            namespace mapped back to root reads whatever is bound (DESIGN.md, Sandbox).
+    podman, docker
+           a container per call (`tolk.validators.container`): no network, read-only root,
+           all capabilities dropped, non-root user, pids/memory cgroups plus the same
+           rlimits, the work dir bound at /work. The toolchain inside comes from
+           `policy.toolchain` via `tolk.toolchains.containers.container_for` (build it with
+           `tolk toolchains build`); host paths (`ro_binds`) are not visible.
     host   rlimits and the wall clock only. Not isolated, and it says so once, loudly.
 
 The chain is `prlimit (rlimits) → [unshare -m relay] → [setpriv] → bwrap → argv`; every
@@ -24,16 +30,20 @@ Key contracts:
   private mount namespace bind-mounts it under /run/tolk-relay before the uid drop, so
   no host permission changes. Host mounts are untouched.
 - Every sandbox with the same uid shares that uid's RLIMIT_NPROC budget (the kernel
-  counts per user): give concurrent workers distinct `policy.uid` values.
+  counts per user): by default (`policy.uid=None`) each run leases a uid of its own.
 - Under bwrap a program killed by signal N is reported as signal N, but so is a program
   that calls exit(128 + N): the sh that waits as the sandbox's pid 1 folds both into one
   exit status (and says e.g. "Segmentation fault" on stderr).
 - Running as a non-root user, RLIMIT_NPROC counts all of that user's processes, not only
   the sandbox's: raise `policy.nproc` accordingly.
+- Under podman/docker the work dir is `/work` inside the container and argv must name
+  programs in the container image; the container is removed before `run_sandboxed`
+  returns, also after a wall-clock or output kill (see `tolk.validators.container`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -51,6 +61,10 @@ from pathlib import Path
 
 from tolk.errors import ConfigError, ToolchainUnavailable
 from tolk.validators._pump import pump
+from tolk.validators.uids import lease_uid
+from tolk.validators.container import (
+    CONTAINER_WORKDIR, ENGINES, container_chain, engine_failure, engine_problem, remove_container,
+)
 
 __all__ = ["SandboxPolicy", "SandboxResult", "run_sandboxed", "available_executors"]
 
@@ -71,7 +85,10 @@ class SandboxPolicy:
     nofile: int = 64
     output_limit_bytes: int = 1 << 20  # per stream
     ro_binds: tuple[str, ...] = ()  # extra host paths, bound read-only at the same path
-    uid: int = 65534  # the uid (and gid) a root caller drops to before bwrap
+    # The uid (and gid) a root caller drops to; None leases one for this run alone
+    # (`tolk.validators.uids`), so concurrent sandboxes never share a process budget.
+    uid: int | None = None
+    tmp_bytes: int = 64 << 20  # size of the private /tmp (tmpfs)
     # Which toolchain runs (a Lang value): container executors pick its image by this.
     toolchain: str = ""
 
@@ -98,7 +115,8 @@ class SandboxResult:
 
 def available_executors() -> dict[str, str | None]:
     """Executor name → None when usable here, else why not (for `tolk doctor`)."""
-    return {"bwrap": _bwrap_problem(), "host": None}
+    return {"bwrap": _bwrap_problem(), "host": None,
+            **{engine: engine_problem(engine) for engine in ENGINES}}
 
 
 def run_sandboxed(
@@ -106,11 +124,18 @@ def run_sandboxed(
     writable_workdir: bool = True, env: dict[str, str] | None = None, executor: str = "auto",
 ) -> SandboxResult:
     """Run argv in workdir under policy; see the module docstring for the guarantees."""
+    if policy.uid is None:
+        with lease_uid() as uid:
+            return run_sandboxed(argv, workdir=workdir, stdin=stdin,
+                                 policy=dataclasses.replace(policy, uid=uid),
+                                 writable_workdir=writable_workdir, env=env, executor=executor)
     if executor == "auto":
         executor = "bwrap" if _bwrap_problem() is None else "host"
     workdir = Path(workdir).resolve()
     if not workdir.is_dir():
         raise ConfigError(f"sandbox work dir {workdir} does not exist")
+    if executor in ENGINES:
+        return _run_container(argv, workdir, stdin, policy, writable_workdir, env, executor)
     inner_env = {"PATH": _SANDBOX_PATH, "HOME": str(workdir), "LANG": "C.UTF-8", **(env or {})}
     if executor == "bwrap":
         problem = _bwrap_problem()
@@ -129,7 +154,8 @@ def run_sandboxed(
         _warn_host_once()
         chain, popen_env = list(argv), inner_env
     else:
-        raise ToolchainUnavailable(f"executor {executor!r}", "use 'auto', 'bwrap' or 'host'")
+        raise ToolchainUnavailable(f"executor {executor!r}",
+                                   "use 'auto', 'bwrap', 'podman', 'docker' or 'host'")
     prlimit = shutil.which("prlimit")
     preexec = None
     if prlimit:
@@ -167,6 +193,66 @@ def run_sandboxed(
         stdout_truncated=p.stdout_truncated, stderr_truncated=p.stderr_truncated,
         wall_s=time.monotonic() - start, cpu_s=p.rusage.ru_utime + p.rusage.ru_stime,
         max_rss_kb=int(p.rusage.ru_maxrss), executor=executor,
+        killed_for_output=p.killed_for_output)
+
+
+def _run_container(argv: list[str], workdir: Path, stdin: str, policy: SandboxPolicy,
+                   writable: bool, env: dict[str, str] | None, engine: str) -> SandboxResult:
+    """One container per call; removed (by name) before we return, whatever happened."""
+    from tolk.toolchains.containers import container_for  # the store sits above validators
+
+    problem = engine_problem(engine)
+    if problem is not None:
+        raise ToolchainUnavailable(f"{engine} executor", problem)
+    ref = container_for(policy.toolchain)
+    if engine == "docker" and ref.kind != "image":
+        raise ToolchainUnavailable("docker executor", f"{ref.lang} is a root filesystem "
+                                   f"({ref.location}); docker runs images only: use podman, or "
+                                   f"`tolk toolchains build --from-containerfile --langs {ref.lang}`")
+    if _is_root():  # the container's user is this host uid: it must own what it writes
+        if len(workdir.parts) < 3:
+            raise ConfigError(f"refusing to chown {workdir}: use a per-run work dir")
+        _chown_tree(workdir, policy.uid)
+    inner_env = {"PATH": _SANDBOX_PATH, "HOME": CONTAINER_WORKDIR, "LANG": "C.UTF-8", **(env or {})}
+    chain, name = container_chain(engine, ref.engine_args(), argv, workdir, policy, writable,
+                                  inner_env)
+    popen_env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
+                 **{k: os.environ[k] for k in ("HOME", "XDG_RUNTIME_DIR", "TMPDIR")
+                    if k in os.environ}}  # the engine's own config, not the container's
+    start = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            chain, cwd=workdir, env=popen_env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, start_new_session=True, close_fds=True)
+    except OSError as exc:
+        raise ToolchainUnavailable(chain[0], f"cannot start: {exc}") from exc
+    clean = False
+    try:
+        p = pump(proc, stdin.encode("utf-8"), start + policy.wall_seconds,
+                 policy.output_limit_bytes)
+        # Killing the client leaves the container running under conmon; an exit of 125+
+        # may mean it never started (or was not removed) either.
+        clean = (not (p.timed_out or p.killed_for_output) and os.WIFEXITED(p.status)
+                 and os.WEXITSTATUS(p.status) < 125)
+    finally:
+        wall = time.monotonic() - start
+        if not clean:
+            remove_container(engine, name)
+    killed = p.timed_out or p.killed_for_output
+    stderr = p.stderr.decode("utf-8", "replace")
+    rc, sig = (os.WEXITSTATUS(p.status), "") if os.WIFEXITED(p.status) else \
+        (-os.WTERMSIG(p.status), _signame(os.WTERMSIG(p.status)))
+    if not killed and engine_failure(rc, stderr):
+        raise ToolchainUnavailable(f"{engine} executor", f"the engine failed (exit {rc}): "
+                                   f"{stderr.strip()[-600:]}")
+    if 128 < rc <= 128 + 64:
+        rc, sig = -(rc - 128), _signame(rc - 128)  # the pid-1 sh reports a signal as 128+N
+    return SandboxResult(
+        returncode=None if killed else rc, signal_name=sig, timed_out=p.timed_out,
+        stdout=p.stdout.decode("utf-8", "replace"), stderr=stderr,
+        stdout_truncated=p.stdout_truncated, stderr_truncated=p.stderr_truncated,
+        wall_s=wall, cpu_s=p.rusage.ru_utime + p.rusage.ru_stime,
+        max_rss_kb=int(p.rusage.ru_maxrss), executor=engine,
         killed_for_output=p.killed_for_output)
 
 
@@ -266,7 +352,9 @@ def _bwrap_chain(argv: list[str], workdir: Path, policy: SandboxPolicy, writable
         host = Path(extra).resolve()
         if host.exists():
             args += ["--ro-bind", source(host), str(Path(extra).absolute())]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+    # /tmp is RAM outside RLIMIT_AS: without a size cap a candidate fills it with host memory.
+    tmp_size = ["--size", str(policy.tmp_bytes)] if _bwrap_version(bwrap) >= (0, 8) else []
+    args += ["--proc", "/proc", "--dev", "/dev", *tmp_size, "--tmpfs", "/tmp",
              "--bind" if writable else "--ro-bind", source(workdir), str(workdir),
              "--remount-ro", "/",  # bwrap's own root tmpfs; /tmp and the work dir stay as set
              "--chdir", str(workdir), "--clearenv"]
@@ -312,7 +400,7 @@ def _bwrap_problem() -> str | None:
         return "bwrap needs Linux"
     probe = Path(tempfile.mkdtemp(prefix="tolk-probe-"))
     try:
-        chain = _bwrap_chain(["/bin/true"], probe, SandboxPolicy(), True, {"PATH": _SANDBOX_PATH})
+        chain = _bwrap_chain(["/bin/true"], probe, SandboxPolicy(uid=65534), True, {"PATH": _SANDBOX_PATH})
         run = subprocess.run(chain, capture_output=True, timeout=30, check=False,
                              env={"PATH": "/usr/bin:/bin"})
     except ToolchainUnavailable as exc:

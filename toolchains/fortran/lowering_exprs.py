@@ -233,6 +233,9 @@ def _small(k: int) -> str:
     return str(k) if abs(k) < 2**31 else f"{k}_int64"
 
 
+_SIMPLE = re.compile(r"[A-Za-z_]\w*|\d+(_int64)?")
+
+
 def subscript(target: Expr, idx: Expr, s: Scope) -> tuple[Frag, str]:
     """The lowered index and the 1-based subscript text for target[idx]; `i - k` folds the
     +1 into the constant, so xs[-1] reads `xs(size(xs, kind=int64))`."""
@@ -439,9 +442,20 @@ class FortranExprs:
             return derive(f"{m.code}({r}, {i})", e.type, ATOM, m, ridx, idx, fault=True)
         tgt = self._designator(lower_expr(e.target, s.at("x", 0)), s)
         if tgt_t.kind is Kind.STR:
+            if not _SIMPLE.fullmatch(i):
+                # gfortran 12's -fcheck=bounds skips `s(i + 1:i + 1)` but checks `s(k:k)`.
+                k = s.hidden("k")
+                idx = derive(k, INT, ATOM, idx, pre=(f"{k} = {i}",), temps=((k, INT),))
+                i = k
             return derive(f"{tgt.code}({i}:{i})", STR, ATOM, tgt, idx, fault=True)
         if tgt_t.rank == 2:
-            return derive(f"{tgt.code}({i}, :)", e.type, ATOM, tgt, idx, fault=True)
+            # A row goes through a temporary: `size(m(k, :))` is never bounds-checked, the
+            # assignment `row = m(k, :)` is (even when the matrix has no columns).
+            row = s.hidden("r")
+            return Frag(row, e.type, ATOM,
+                        (*tgt.pre, *idx.pre, f"{row} = {tgt.code}({i}, :)"),
+                        tgt.temps + idx.temps + ((row, e.type),), tgt.needs | idx.needs,
+                        True, is_name=True)
         return derive(f"{tgt.code}({i})", e.type, ATOM, tgt, idx, fault=True)
 
     def _designator(self, f: Frag, s: Scope) -> Frag:

@@ -1,0 +1,218 @@
+"""Mutation operators over a Python function's AST, for the validator soundness self-test.
+
+Mutating the Python source (not the target code) keeps the self-test language-neutral:
+the mutant goes through the same front end and lowering as any program, so adding a
+target language needs no new mutator.
+
+Operators (`MutantKind`):
+    binop       + -> -, - -> +, * -> +, / -> *, // -> *, % -> //  (also in `x += y`)
+    compare     < -> <=, <= -> <, > -> >=, >= -> >, == -> !=, != -> ==
+    boolop      and <-> or
+    constant    int/float literal k -> k + 1 and k - 1; True <-> False
+    range_bound range(b) -> range(b +- 1); range(a, b[, s]) -> range(a, b +- 1), range(a + 1, b)
+    drop_stmt   one statement removed from a block holding more than one (never the docstring)
+    negate_if   `if c:` / `elif c:` -> `if not (c):`
+
+Key contracts: `all_mutants(source)` is deterministic (AST walk order) and every mutant's
+`source` is valid Python (`ast.unparse` of the changed tree) defining the same function.
+`sample_mutants` picks a seeded, kind-balanced order (same seed, same picks, whatever
+PYTHONHASHSEED). Nothing here runs the code.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import random
+import textwrap
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = ["MutantKind", "Mutant", "all_mutants", "sample_mutants"]
+
+
+class MutantKind(StrEnum):
+    BINOP = "binop"
+    COMPARE = "compare"
+    BOOLOP = "boolop"
+    CONSTANT = "constant"
+    RANGE_BOUND = "range_bound"
+    DROP_STMT = "drop_stmt"
+    NEGATE_IF = "negate_if"
+
+
+@dataclass(frozen=True, slots=True)
+class Mutant:
+    function: str
+    kind: MutantKind
+    description: str  # "line 5: '<' -> '<='"
+    source: str  # the whole mutated function, unparsed
+
+
+_BINOP_SWAP: dict[type[ast.operator], type[ast.operator]] = {
+    ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Add, ast.Div: ast.Mult,
+    ast.FloorDiv: ast.Mult, ast.Mod: ast.FloorDiv,
+}
+_CMP_SWAP: dict[type[ast.cmpop], type[ast.cmpop]] = {
+    ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
+}
+_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
+           ast.Mod: "%", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+           ast.Eq: "==", ast.NotEq: "!=", ast.And: "and", ast.Or: "or"}
+
+# A site edit: given the node at the site's walk index in a fresh copy of the tree, change it.
+_Edit = Callable[[ast.AST], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Site:
+    index: int  # position of the node in ast.walk order (stable across deep copies)
+    kind: MutantKind
+    description: str
+    edit: _Edit
+
+
+def all_mutants(source: str, function: str | None = None) -> list[Mutant]:
+    """Every single-edit mutant of `function` (default: the first def) in `source`."""
+    tree = ast.parse(textwrap.dedent(source))
+    fn = next((n for n in tree.body if isinstance(n, ast.FunctionDef)
+               and (function is None or n.name == function)), None)
+    if fn is None:
+        return []
+    # Sites are found on a module holding only the function, so the mutant is standalone.
+    module = ast.Module(body=[fn], type_ignores=[])
+    nodes = list(ast.walk(module))
+    docstring = _docstring_node(fn)
+    out: list[Mutant] = []
+    for site in _sites(nodes, docstring):
+        mutated = copy.deepcopy(module)
+        site.edit(list(ast.walk(mutated))[site.index])
+        ast.fix_missing_locations(mutated)
+        out.append(Mutant(fn.name, site.kind, site.description, ast.unparse(mutated) + "\n"))
+    return out
+
+
+def sample_mutants(mutants: Sequence[Mutant], seed: int) -> list[Mutant]:
+    """All of `mutants` in a seeded order that alternates between kinds, so a cap of k
+    taken from the front covers as many operator kinds as it can."""
+    by_kind: dict[MutantKind, list[Mutant]] = {}
+    for m in mutants:
+        by_kind.setdefault(m.kind, []).append(m)
+    name = mutants[0].function if mutants else ""
+    rng = random.Random(f"{seed}:{name}")  # str seeds hash with sha512: stable across runs
+    kinds = sorted(by_kind)
+    rng.shuffle(kinds)
+    for k in kinds:
+        rng.shuffle(by_kind[k])
+    order: list[Mutant] = []
+    while any(by_kind[k] for k in kinds):
+        order += [by_kind[k].pop(0) for k in kinds if by_kind[k]]
+    return order
+
+
+def _docstring_node(fn: ast.FunctionDef) -> ast.AST | None:
+    first = fn.body[0] if fn.body else None
+    if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)):
+        return first
+    return None
+
+
+def _line(node: ast.AST) -> str:
+    return f"line {getattr(node, 'lineno', '?')}"
+
+
+def _sites(nodes: list[ast.AST], docstring: ast.AST | None) -> Iterator[_Site]:
+    skip = {id(n) for n in ast.walk(docstring)} if docstring is not None else set()
+    for i, node in enumerate(nodes):
+        if id(node) in skip:
+            continue
+        match node:
+            case ast.BinOp(op=op) | ast.AugAssign(op=op) if type(op) in _BINOP_SWAP:
+                yield _Site(i, MutantKind.BINOP, f"{_line(node)}: '{_SYMBOL[type(op)]}' -> "
+                            f"'{_SYMBOL[_BINOP_SWAP[type(op)]]}'", _swap_op)
+            case ast.Compare(ops=ops):
+                for j, op in enumerate(ops):
+                    if type(op) in _CMP_SWAP:
+                        yield _Site(i, MutantKind.COMPARE, f"{_line(node)}: '{_SYMBOL[type(op)]}'"
+                                    f" -> '{_SYMBOL[_CMP_SWAP[type(op)]]}'", _swap_cmp(j))
+            case ast.BoolOp(op=op):
+                other = "or" if isinstance(op, ast.And) else "and"
+                yield _Site(i, MutantKind.BOOLOP, f"{_line(node)}: '{_SYMBOL[type(op)]}' -> "
+                            f"'{other}'", _swap_boolop)
+            case ast.Constant(value=bool(v)):
+                yield _Site(i, MutantKind.CONSTANT, f"{_line(node)}: {v} -> {not v}",
+                            _set_const(not v))
+            case ast.Constant(value=int(v) | float(v)):
+                for d in (1, -1):
+                    yield _Site(i, MutantKind.CONSTANT, f"{_line(node)}: {v!r} -> {v + d!r}",
+                                _set_const(v + d))
+            case ast.Call(func=ast.Name(id="range"), args=args) if 1 <= len(args) <= 3:
+                stop = 0 if len(args) == 1 else 1
+                for d, sym in ((1, "+"), (-1, "-")):
+                    yield _Site(i, MutantKind.RANGE_BOUND, f"{_line(node)}: range stop {sym} 1",
+                                _shift_arg(stop, d))
+                if len(args) >= 2:
+                    yield _Site(i, MutantKind.RANGE_BOUND, f"{_line(node)}: range start + 1",
+                                _shift_arg(0, 1))
+            case ast.If():
+                yield _Site(i, MutantKind.NEGATE_IF, f"{_line(node)}: if condition negated",
+                            _negate_if)
+        yield from _drop_sites(i, node, docstring)
+
+
+def _drop_sites(i: int, node: ast.AST, docstring: ast.AST | None) -> Iterator[_Site]:
+    for field in ("body", "orelse"):
+        block = getattr(node, field, None)
+        if not isinstance(block, list) or not block or not isinstance(block[0], ast.stmt):
+            continue
+        start = 1 if block[0] is docstring else 0
+        if len(block) - start < 2:
+            continue
+        for j in range(start, len(block)):
+            first = ast.unparse(block[j]).splitlines()[0]
+            yield _Site(i, MutantKind.DROP_STMT,
+                        f"{_line(block[j])}: dropped '{first[:60]}'", _drop(field, j))
+
+
+def _swap_op(node: ast.AST) -> None:
+    node.op = _BINOP_SWAP[type(node.op)]()  # type: ignore[attr-defined]
+
+
+def _swap_cmp(j: int) -> _Edit:
+    def edit(node: ast.AST) -> None:
+        ops = list(node.ops)  # type: ignore[attr-defined]
+        ops[j] = _CMP_SWAP[type(ops[j])]()
+        node.ops = ops  # type: ignore[attr-defined]
+    return edit
+
+
+def _swap_boolop(node: ast.AST) -> None:
+    node.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()  # type: ignore[attr-defined]
+
+
+def _set_const(value: object) -> _Edit:
+    def edit(node: ast.AST) -> None:
+        node.value = value  # type: ignore[attr-defined]
+    return edit
+
+
+def _shift_arg(k: int, d: int) -> _Edit:
+    def edit(node: ast.AST) -> None:
+        args = node.args  # type: ignore[attr-defined]
+        op = ast.Add() if d > 0 else ast.Sub()
+        args[k] = ast.BinOp(left=args[k], op=op, right=ast.Constant(abs(d)))
+    return edit
+
+
+def _negate_if(node: ast.AST) -> None:
+    node.test = ast.UnaryOp(op=ast.Not(), operand=node.test)  # type: ignore[attr-defined]
+
+
+def _drop(field: str, j: int) -> _Edit:
+    def edit(node: ast.AST) -> None:
+        block = getattr(node, field)
+        setattr(node, field, block[:j] + block[j + 1:])
+    return edit
