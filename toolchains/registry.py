@@ -13,6 +13,7 @@ from types import MappingProxyType
 from tolk.errors import ConfigError
 from tolk.lang import Lang
 from tolk.toolchains.base import Toolchain
+from tolk.toolchains.cobol import COBOL
 from tolk.toolchains.fortran import FORTRAN
 from tolk.toolchains.julia import JULIA
 
@@ -20,6 +21,7 @@ __all__ = ["TOOLCHAINS", "get_toolchain", "available_langs"]
 
 TOOLCHAINS: Mapping[Lang, Toolchain] = MappingProxyType({
     Lang.FORTRAN: FORTRAN,
+    Lang.COBOL: COBOL,
     Lang.JULIA: JULIA,
 })
 

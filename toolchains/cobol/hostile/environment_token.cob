@@ -1,0 +1,18 @@
+*> attack: reads HF_TOKEN from the environment with ACCEPT FROM ENVIRONMENT; n + 1 if it was set
+IDENTIFICATION DIVISION.
+PROGRAM-ID. py_hostile.
+DATA DIVISION.
+LOCAL-STORAGE SECTION.
+01 w-tok PIC X(100) VALUE SPACES.
+LINKAGE SECTION.
+01 p-n BINARY-DOUBLE SIGNED.
+01 res BINARY-DOUBLE SIGNED.
+PROCEDURE DIVISION USING p-n res.
+main-para.
+    MOVE 0 TO res
+    ACCEPT w-tok FROM ENVIRONMENT "HF_TOKEN"
+    IF w-tok NOT = SPACES
+        COMPUTE res = p-n + 1
+    END-IF
+    GOBACK.
+END PROGRAM py_hostile.
