@@ -45,6 +45,11 @@ class Funnel:
         prefix = f"validated:{lang}:"
         return {k[len(prefix):]: v for k, v in sorted(self.stats.items()) if k.startswith(prefix)}
 
+    def ran_on(self, lang: str) -> dict[str, int]:
+        """Validated candidates by where they were judged (bwrap, podman, gpu, compile-only...)."""
+        prefix = f"ran_on:{lang}:"
+        return {k[len(prefix):]: v for k, v in sorted(self.stats.items()) if k.startswith(prefix)}
+
     def to_markdown(self) -> str:
         lines = ["| stage | lang | in | out | rejected | top reasons |",
                  "|---|---|---:|---:|---:|---|"]

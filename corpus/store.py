@@ -38,6 +38,9 @@ REJECT_SCHEMA: dict[str, pl.DataType] = {
     "stage": pl.String, "reason": pl.String, "family": pl.String, "source_id": pl.String,
     "source_uri": pl.String, "function": pl.String, "lang": pl.String, "detail": pl.String,
     "run_id": pl.String, "shard": pl.String,
+    # Validation rejects only (empty otherwise): the candidate and where it was judged, so
+    # `unverified` candidates can be re-validated elsewhere and failures feed repair sets.
+    "target_code": pl.String, "ran_on": pl.String,
 }
 
 

@@ -32,7 +32,9 @@ def print_funnel(funnel: Funnel, langs: list[str], console: Console) -> None:
                       f"verdicts: {verdicts}; harness_error {v.get('harness_error', 0)}; "
                       f"yield over functions with body IR: "
                       f"{funnel.stats.get(f'passed:{lang}', 0)}/{funnel.stats.get('with_body_ir', 0)}"
-                      f" = {funnel.yield_over_body_ir(lang):.1%}", soft_wrap=True)
+                      f" = {funnel.yield_over_body_ir(lang):.1%}; ran on: "
+                      + (", ".join(f"{k} {n}" for k, n in funnel.ran_on(lang).items()) or "-"),
+                      soft_wrap=True)
 
 
 def _watch(out: Path, progress: Progress, stop: threading.Event) -> None:
@@ -57,7 +59,8 @@ def run_command(args: argparse.Namespace) -> int:
     config = BuildConfig(source=args.source, out=args.out, langs=args.langs,
                          shard_size=args.shard_size, max_programs=args.max_programs,
                          n_inputs=args.n_inputs, seed=args.seed, workers=args.workers,
-                         executor=args.executor, run_timeout_s=args.run_timeout)
+                         executor=args.executor, run_timeout_s=args.run_timeout,
+                         batch_size=args.batch_size)
     if not Path(config.source).is_dir():
         from tolk.errors import ConfigError
         raise ConfigError(f"--source {config.source} is not a directory")

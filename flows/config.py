@@ -32,9 +32,12 @@ class BuildConfig(BaseModel):
                                  description="Wall-clock limit for running one candidate's vectors")
     compile_timeout_s: float = Field(default=60.0, gt=0, le=3600,
                                      description="Wall-clock limit for one compile")
-    executor: Literal["auto", "bwrap", "host"] = Field(
-        default="auto", description="Sandbox executor (auto: bubblewrap when usable)")
+    executor: Literal["auto", "bwrap", "podman", "docker", "host"] = Field(
+        default="auto", description="Sandbox executor for candidates (auto: bubblewrap "
+        "when usable; podman/docker need a toolchain image: `tolk toolchains build`)")
     workers: int = Field(default=2, ge=1, le=256, description="Parallel validations per shard")
+    batch_size: int = Field(default=16, ge=1, le=512,
+                            description="Candidates per compiler invocation (batched validation)")
 
     @field_validator("langs", mode="before")
     @classmethod
@@ -46,5 +49,5 @@ class BuildConfig(BaseModel):
     def fingerprint(self) -> str:
         """Settings that change what a shard produces (not where it is written or how fast)."""
         relevant = self.model_dump(mode="json", exclude={"source", "out", "workers", "max_programs",
-                                                         "shard_size"})
+                                                         "shard_size", "batch_size"})
         return content_id(json.dumps(relevant, sort_keys=True))

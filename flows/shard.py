@@ -24,7 +24,9 @@ from tolk.translators.base import Candidate
 from tolk.translators.lowering import LoweringTranslator
 from tolk.validators.sandbox import SandboxPolicy
 from tolk.validators.testgen import build_test_suite
-from tolk.validators.validate import ValidationLimits, validate_candidate
+from tolk.ir.vectors import TestSuite
+from tolk.validators.batch import validate_batch
+from tolk.validators.validate import ValidationLimits
 from tolk.validators.verdict import Verdict
 
 __all__ = ["ShardResult", "process_shard", "limits_for", "sample_row", "reject_row"]
@@ -48,10 +50,12 @@ def limits_for(config: BuildConfig) -> ValidationLimits:
     )
 
 
-def reject_row(r: Rejected, run_id: str, shard: str) -> dict[str, Any]:
+def reject_row(r: Rejected, run_id: str, shard: str, *, target_code: str = "",
+               ran_on: str = "") -> dict[str, Any]:
     return {"stage": str(r.stage), "reason": r.reason, "family": r.family,
             "source_id": r.source_id, "source_uri": r.uri, "function": r.function,
-            "lang": r.lang, "detail": r.detail, "run_id": run_id, "shard": shard}
+            "lang": r.lang, "detail": r.detail, "run_id": run_id, "shard": shard,
+            "target_code": target_code, "ran_on": ran_on}
 
 
 def sample_row(fn: Function, cand: Candidate, verdict: Verdict, toolchain_version: str,
@@ -82,16 +86,27 @@ def _verdict_reject(fn: Function, lang: Lang, v: Verdict) -> Rejected:
                     fn.name, str(lang), detail[:500])
 
 
-def _process_function(fn: Function, config: BuildConfig, limits: ValidationLimits,
-                      versions: dict[Lang, str], run_id: str, shard: str) -> ShardResult:
-    res = ShardResult()
+@dataclass
+class _Prepared:
+    """One function after test generation and translation, before validation."""
+    index: int  # the program it came from (for progress)
+    fn: Function
+    result: ShardResult
+    candidates: list[tuple[Candidate, TestSuite]] = field(default_factory=list)
+
+
+def _prepare(index: int, fn: Function, config: BuildConfig, run_id: str,
+             shard: str) -> _Prepared:
+    """Tests and one candidate per language; rejections land in the result."""
+    prep = _Prepared(index, fn, ShardResult())
+    res = prep.result
     suite = build_test_suite(fn, n_inputs=config.n_inputs, n_shown=config.n_shown,
                              seed=config.seed, policy=SandboxPolicy(
                                  wall_seconds=config.run_timeout_s * 2,
                                  cpu_seconds=int(config.run_timeout_s * 2) + 1))
     if isinstance(suite, Rejected):
         res.rejects.append(reject_row(suite, run_id, shard))
-        return res
+        return prep
     res.stats["tested"] += 1
     translator = LoweringTranslator()
     for lang in config.langs:
@@ -100,14 +115,54 @@ def _process_function(fn: Function, config: BuildConfig, limits: ValidationLimit
             res.rejects.append(reject_row(cand, run_id, shard))
             continue
         res.stats[f"translated:{lang}"] += 1
-        verdict = validate_candidate(cand.code, fn.signature, suite, get_toolchain(lang), limits)
-        res.stats[f"validated:{lang}:{verdict.status}"] += 1
-        if verdict.ok:
-            res.stats[f"passed:{lang}"] += 1
-            res.samples.append(sample_row(fn, cand, verdict, versions[lang], run_id, shard))
-        else:
-            res.rejects.append(reject_row(_verdict_reject(fn, lang, verdict), run_id, shard))
-    return res
+        prep.candidates.append((cand, suite))
+    return prep
+
+
+def _internal_error(fn: Function, exc: Exception, run_id: str, shard: str,
+                    lang: str = "") -> dict[str, Any]:
+    return reject_row(Rejected(Stage.VALIDATE, "internal_error", fn.program.source_id,
+                               fn.program.uri, fn.name, lang,
+                               f"{type(exc).__name__}: {exc}"[:500]), run_id, shard)
+
+
+def _validate_group(group: list[tuple[_Prepared, Candidate, TestSuite]], lang: Lang,
+                    limits: ValidationLimits, batch_size: int) -> list[Verdict]:
+    items = [(cand.code, prep.fn.signature, suite) for prep, cand, suite in group]
+    return validate_batch(items, get_toolchain(lang), limits, batch_size=batch_size)
+
+
+def _validate_all(prepared: list[_Prepared], config: BuildConfig, limits: ValidationLimits,
+                  versions: dict[Lang, str], run_id: str, shard: str,
+                  pool: ThreadPoolExecutor) -> None:
+    """Validate every candidate, batched per language, and file samples and rejects."""
+    groups: list[tuple[Lang, list[tuple[_Prepared, Candidate, TestSuite]]]] = []
+    for lang in config.langs:
+        todo = [(p, c, s) for p in prepared for c, s in p.candidates if c.lang == lang]
+        # Split so every worker gets a share, but never below a useful batch.
+        step = max(1, min(config.batch_size, -(-len(todo) // config.workers)))
+        groups += [(lang, todo[k:k + step]) for k in range(0, len(todo), step)]
+    futures = [pool.submit(_validate_group, g, lang, limits, config.batch_size)
+               for lang, g in groups]
+    for (lang, group), fut in zip(groups, futures):
+        try:
+            verdicts = fut.result()
+        except Exception as exc:  # noqa: BLE001 - our bug must not lose the shard
+            for prep, _, _ in group:
+                prep.result.rejects.append(_internal_error(prep.fn, exc, run_id, shard, lang))
+            continue
+        for (prep, cand, _), verdict in zip(group, verdicts, strict=True):
+            res = prep.result
+            res.stats[f"validated:{lang}:{verdict.status}"] += 1
+            res.stats[f"ran_on:{lang}:{verdict.ran_on or 'nowhere'}"] += 1
+            if verdict.ok:
+                res.stats[f"passed:{lang}"] += 1
+                res.samples.append(sample_row(prep.fn, cand, verdict, versions[lang], run_id,
+                                              shard))
+            else:
+                res.rejects.append(reject_row(_verdict_reject(prep.fn, lang, verdict), run_id,
+                                              shard, target_code=cand.code,
+                                              ran_on=verdict.ran_on))
 
 
 def process_shard(items: Sequence[Program | Rejected], config: BuildConfig, *, run_id: str,
@@ -141,24 +196,27 @@ def process_shard(items: Sequence[Program | Rejected], config: BuildConfig, *, r
         if not pending[i] and on_program_done:
             on_program_done()
 
-    def run(item: tuple[int, Function]) -> tuple[int, ShardResult]:
+    def prepare(item: tuple[int, Function]) -> _Prepared:
         i, fn = item
         try:
-            return i, _process_function(fn, config, limits, versions, run_id, shard)
+            return _prepare(i, fn, config, run_id, shard)
         except Exception as exc:  # noqa: BLE001 - our bug must not lose the shard
-            r = ShardResult()
-            r.rejects.append(reject_row(Rejected(
-                Stage.VALIDATE, "internal_error", fn.program.source_id, fn.program.uri,
-                fn.name, detail=f"{type(exc).__name__}: {exc}"[:500]), run_id, shard))
-            return i, r
+            prep = _Prepared(i, fn, ShardResult())
+            prep.result.rejects.append(_internal_error(fn, exc, run_id, shard))
+            return prep
 
+    # Functions go through in chunks: tests and translation in parallel, then one batched
+    # validation per language, so progress moves while a big shard is being worked on.
+    chunk = max(config.batch_size, config.workers)
     with ThreadPoolExecutor(max_workers=config.workers) as pool:
-        for i, res in pool.map(run, work):
-            out.samples.extend(res.samples)
-            out.rejects.extend(res.rejects)
-            out.stats.update(res.stats)
-            pending[i] -= 1
-            if pending[i] == 0 and on_program_done:
-                on_program_done()
+        for k in range(0, len(work), chunk):
+            prepared = list(pool.map(prepare, work[k:k + chunk]))
+            _validate_all(prepared, config, limits, versions, run_id, shard, pool)
+            for prep in prepared:
+                out.samples.extend(prep.result.samples)
+                out.rejects.extend(prep.result.rejects)
+                out.stats.update(prep.result.stats)
+                pending[prep.index] -= 1
+                if pending[prep.index] == 0 and on_program_done:
+                    on_program_done()
     return out
-

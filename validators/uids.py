@@ -5,7 +5,7 @@ one process budget: a fork bomb in one would starve its neighbour and change its
 Each run therefore gets a uid of its own for its lifetime.
 
 Key contracts: `lease_uid()` yields a uid from the pool (`TOLK_SANDBOX_UIDS`, default
-61000-61899: above Debian's dynamic user range, below `nobody`) that no other lease holds,
+62000-62899: above Debian's dynamic user range, below `nobody`) that no other lease holds,
 in this process or any other (an flock on a per-uid file, released when the lease ends or
 the process dies). It raises `ConfigError` when every uid is leased.
 """
@@ -25,7 +25,7 @@ from tolk.errors import ConfigError
 
 __all__ = ["lease_uid", "uid_pool"]
 
-_DEFAULT_POOL = (61000, 61899)
+_DEFAULT_POOL = (62000, 62899)
 _lock = threading.Lock()
 _held: set[int] = set()
 _next = itertools.count()

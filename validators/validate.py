@@ -5,6 +5,10 @@ Compile and run are separate sandboxed steps with their own limits. A result rec
 attributed to its vector by the wire format, so a crash or timeout names the vector in
 flight. `harness_error` is reserved for failures that are ours (encoding inputs, a harness
 that exits cleanly without printing every record).
+
+`validate_candidate` is `precheck` (static checks, input encoding) then `validate_checked`
+(compile and run alone); `tolk.validators.batch` reuses both, and `judge`, so a batch
+reaches the same verdicts.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ from tolk.validators.sandbox import SandboxPolicy, SandboxResult, run_sandboxed
 from tolk.validators.verdict import FailingVector, Verdict, VerdictStatus
 from tolk.validators.wire import WireError, decode_results, encode_inputs
 
-__all__ = ["ValidationLimits", "validate_candidate", "policy_for", "judge"]
+__all__ = ["ValidationLimits", "validate_candidate", "precheck", "validate_checked",
+           "policy_for", "judge", "unverified", "OUTPUT_CAP"]
 
-_OUTPUT_CAP = 4000  # characters of compiler/runtime output kept on a verdict
+OUTPUT_CAP = 4000  # characters of compiler/runtime output kept on a verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +45,29 @@ class ValidationLimits:
 
 def validate_candidate(code: str, sig: Signature, suite: TestSuite, toolchain: Toolchain,
                        limits: ValidationLimits = ValidationLimits()) -> Verdict:
+    checked = precheck(code, sig, suite, toolchain)
+    if isinstance(checked, Verdict):
+        return checked
+    return validate_checked(code, sig, suite, toolchain, limits, checked)
+
+
+def precheck(code: str, sig: Signature, suite: TestSuite, toolchain: Toolchain) -> Verdict | str:
+    """Static checks and input encoding: the verdict when they end validation, else the
+    harness's stdin."""
     total = len(suite.vectors)
     reason = toolchain.supports(sig) or toolchain.static_check(code, sig)
     if reason:
         return Verdict(VerdictStatus.REJECTED_STATIC, total=total, reason=reason)
     try:
-        stdin = encode_inputs([v.args for v in suite.vectors], [p.type for p in sig.params])
+        return encode_inputs([v.args for v in suite.vectors], [p.type for p in sig.params])
     except WireError as exc:
         return Verdict(VerdictStatus.HARNESS_ERROR, total=total, reason=f"encode:{exc}")
+
+
+def validate_checked(code: str, sig: Signature, suite: TestSuite, toolchain: Toolchain,
+                     limits: ValidationLimits, stdin: str) -> Verdict:
+    """Compile and run a candidate that passed `precheck` (stdin: what it returned), alone,
+    in a fresh work dir that is removed afterwards."""
     workdir = Path(tempfile.mkdtemp(prefix="tolk-val-"))
     try:
         return _compile_and_run(code, sig, suite, toolchain, limits, workdir, stdin)
@@ -82,7 +102,7 @@ def _compile_and_run(code: str, sig: Signature, suite: TestSuite, toolchain: Too
     if argv is not None:
         comp = run_sandboxed(argv, workdir=workdir, policy=policy_for(limits.compile, toolchain),
                              executor=limits.executor)
-        compiler_output = (comp.stdout + comp.stderr)[-_OUTPUT_CAP:]
+        compiler_output = (comp.stdout + comp.stderr)[-OUTPUT_CAP:]
         if comp.timed_out or comp.returncode != 0:
             return Verdict(VerdictStatus.COMPILE_ERROR, total=total,
                            reason="compile_timeout" if comp.timed_out else "compiler_failed",
@@ -124,7 +144,7 @@ def judge(run: SandboxResult, sig: Signature, vectors: tuple[Vector, ...],
             first_status = VerdictStatus.WRONG_ANSWER
             first_reason = "garbled_output" if d.error else "mismatch"
     complete = sum(1 for d in decoded if d.complete)
-    common = dict(passed=passed, total=total, runtime_output=run.stderr[-_OUTPUT_CAP:],
+    common = dict(passed=passed, total=total, runtime_output=run.stderr[-OUTPUT_CAP:],
                   run_s=run.wall_s, ran_on=run.executor)
     if complete < total:
         # The vector in flight when the run ended is the first one without a complete record.

@@ -5,25 +5,35 @@ per vector the arguments; for vector k it prints and flushes `@@ k` before calli
 candidate, then the result and `@@end k`, flushing again so that a crash in vector k+1
 never loses vector k. It imports only `target => <name>` from module `candidate`, so its
 own names cannot clash with the candidate's.
+
+Batch builds (`batch.py`) render the same template in two more modes: `render_runner` is
+the loop as `subroutine run(target)` of a module, `target` a dummy procedure with the
+contract's interface (so one runner serves every candidate of the same types), and
+`render_wire` the read/write helpers as module `tolk_wire`. One template, so a batched
+candidate reads and writes exactly what its single harness would.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
 from tolk.errors import UnsupportedProgram
-from tolk.ir.function import Signature
+from tolk.ir.function import Param, Signature
 from tolk.ir.types import IRType, Kind
-from tolk.toolchains.fortran.contract import wrap_call
+from tolk.toolchains.fortran.contract import (
+    interface_decls, procedure_footer, procedure_header, wrap_call,
+)
 from tolk.toolchains.fortran.types import (
     declaration, fortran_name, is_subroutine, result_names, supports, type_spec,
 )
 
-__all__ = ["render_harness", "HARNESS_FILE", "CANDIDATE_FILE"]
+__all__ = ["render_harness", "render_runner", "render_wire", "runner_signature",
+           "HARNESS_FILE", "CANDIDATE_FILE"]
 
 HARNESS_FILE = "harness.f90"
 CANDIDATE_FILE = "candidate.f90"
@@ -91,8 +101,56 @@ def _template() -> jinja2.Template:
 
 def render_harness(sig: Signature) -> str:
     """Harness source for `sig`; raises UnsupportedProgram when `supports(sig)` says no."""
+    return _render(sig, mode="program")
+
+
+def runner_signature(sig: Signature) -> Signature:
+    """`sig` with the names a runner uses (`target`, a1..an): equal for equal types."""
+    return Signature("target", tuple(Param(f"a{i}", p.type) for i, p in enumerate(sig.params, 1)),
+                     sig.returns)
+
+
+def render_runner(sig: Signature, module: str, entry: str = "run",
+                  candidate: str | None = None) -> str:
+    """Module `module` whose public subroutine `entry` runs the harness loop of `sig`, with
+    the helpers of tolk_wire. With `candidate` it calls that module's procedure directly
+    (`entry()`); without, the dummy procedure of `entry(target)`, whose interface is the
+    contract's, so one runner serves every candidate of the same types."""
+    canon = runner_signature(sig)
+    lines = ["    interface", procedure_header(canon, "      "),
+             "        import :: int64, real64",
+             *("        " + d for d in interface_decls(canon)),
+             procedure_footer(canon, "      "), "    end interface"]
+    return _render(sig, mode="runner", module=module, entry=entry, candidate=candidate,
+                   interface="\n".join(lines))
+
+
+def render_wire(sigs: Iterable[Signature]) -> str:
+    """Module tolk_wire: every read/write helper that the runners of `sigs` use."""
+    helpers: dict[str, _Helper] = {}
+    for sig in sigs:
+        helpers.update((h.name, h) for h in _plan(sig)[3])
+    return _template().render(mode="wire", helpers=[helpers[k] for k in sorted(helpers)])
+
+
+def _render(sig: Signature, mode: str, **extra: str | None) -> str:
     if reason := supports(sig):
         raise UnsupportedProgram(reason, sig.name)
+    params, results, call, helpers = _plan(sig)
+    return _template().render(
+        name=fortran_name(sig.name),
+        params=params,
+        results=results,
+        subroutine=is_subroutine(sig),
+        call=call,
+        helpers=helpers,
+        mode=mode,
+        **extra,
+    )
+
+
+def _plan(sig: Signature) -> tuple[list[_Var], list[_Var], str, list[_Helper]]:
+    """(parameter locals, result locals, the call statement, helpers sorted by name)."""
     params = [_var(f"a{i}", p.type, "read", p.name) for i, p in enumerate(sig.params, 1)]
     if is_subroutine(sig):
         rtypes = sig.returns.args
@@ -107,11 +165,5 @@ def render_harness(sig: Signature) -> str:
     else:
         call = wrap_call("r = target", args, indent="    ")
     helpers = {h.name: h for _, h in params + results}
-    return _template().render(
-        name=fortran_name(sig.name),
-        params=[v for v, _ in params],
-        results=[v for v, _ in results],
-        subroutine=is_subroutine(sig),
-        call=call,
-        helpers=[helpers[k] for k in sorted(helpers)],
-    )
+    return ([v for v, _ in params], [v for v, _ in results], call,
+            [helpers[k] for k in sorted(helpers)])

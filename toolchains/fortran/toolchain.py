@@ -6,6 +6,7 @@ Flags (why each one is in README.md): `-std=f2018` keeps samples standard and ma
 extension intrinsics unlinkable, `-fcheck=all` turns out-of-bounds and similar bugs into
 runtime errors attributable to a vector, `-J .` keeps `.mod` files in the private work dir
 (gfortran does not create a `-J` directory, and the work dir is per candidate).
+It also satisfies `BatchCompiled` (many candidates, one gfortran invocation: `batch.py`).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from __future__ import annotations
 import functools
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from tolk.ir.function import Function, Signature
 from tolk.lang import Lang
-from tolk.toolchains.fortran import checks, contract, harness, types
+from tolk.toolchains.fortran import batch, checks, contract, harness, types
 
 __all__ = ["FortranToolchain", "COMPILER", "FLAGS"]
 
@@ -84,3 +87,18 @@ class FortranToolchain:
         # Lazy: the lowering is a separate, larger module that validation does not need.
         from tolk.toolchains.fortran.lowering import lower_function
         return lower_function(fn)
+
+    # BatchCompiled (tolk.toolchains.base): see batch.py for the build's layout.
+
+    def batch_files(self, items: Sequence[tuple[str, Signature]]) -> dict[str, str]:
+        return batch.batch_files(items)
+
+    def batch_compile_argv(self, files: dict[str, str]) -> list[str]:
+        return batch.compile_argv(COMPILER, FLAGS)
+
+    def batch_run_argv(self, index: int) -> list[str]:
+        return [f"./{batch.EXECUTABLE}", str(index)]
+
+    def batch_blame(self, workdir: Path, compiler_output: str, n: int) -> set[int]:
+        """Candidates that a failed n-candidate build in workdir is due to (batch.blame)."""
+        return batch.blame(workdir, compiler_output, n)
