@@ -1,0 +1,288 @@
+"""validate_batch gives validate_candidate's verdicts, item by item, on real gfortran."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from tolk.ir.frontend import analyze_source
+from tolk.ir.function import Function
+from tolk.lang import Lang
+from tolk.outcome import Rejected
+from tolk.toolchains.base import BatchCompiled
+from tolk.toolchains.fortran import FORTRAN
+from tolk.translators.lowering import LoweringTranslator
+from tolk.validators.batch import chunk_compile_policy, validate_batch
+from tolk.validators.testgen import build_test_suite
+from tolk.validators.validate import ValidationLimits, validate_candidate
+from tolk.validators.verdict import Verdict, VerdictStatus
+
+pytestmark = pytest.mark.skipif(FORTRAN.availability() is not None,
+                                reason=f"gfortran unavailable: {FORTRAN.availability()}")
+
+SRC = '''
+def count_below(xs: list[int], limit: int) -> int:
+    """Count the elements of xs that are below limit."""
+    n = 0
+    for i in range(len(xs)):
+        if xs[i] < limit:
+            n += 1
+    return n
+'''
+
+
+def candidate(body: str, helpers: str = "", decls: str = "") -> str:
+    return f"""module candidate
+  use, intrinsic :: iso_fortran_env, only: int64, real64
+  implicit none
+  private
+  public :: count_below
+{decls}contains
+  function count_below(xs, limit) result(res)
+    integer(int64), intent(in) :: xs(:)
+    integer(int64), intent(in) :: limit
+    integer(int64) :: res
+    integer(int64) :: i
+{body}  end function count_below
+{helpers}end module candidate
+"""
+
+
+GOOD = candidate("""    res = 0
+    do i = 1, size(xs)
+      if (xs(i) < limit) res = res + 1
+    end do
+""")
+WRONG = candidate("""    res = 0
+    do i = 1, size(xs)
+      if (xs(i) <= limit) res = res + 1
+    end do
+""")
+OUT_OF_BOUNDS = candidate("""    res = 0
+    do i = 1, size(xs) + 1
+      if (xs(i) < limit) res = res + 1
+    end do
+""")
+HANGS = candidate("""    res = 0
+    i = 0
+    do while (i >= 0)
+      res = res + 1
+      if (res > 1000) res = 0
+    end do
+""")
+SYNTAX_ERROR = candidate("""    res = 0
+    do i = 1, size(xs)
+      if (xs(i) < limit) res = res +
+    end do
+""")
+PRINTS = candidate("""    print *, 'hello'
+    res = 0
+""")
+# Same public name as GOOD/WRONG, and a private helper named alike with other behaviour.
+HELPER_BELOW = candidate("""    res = 0
+    do i = 1, size(xs)
+      if (helper(xs(i), limit)) res = res + 1
+    end do
+""", helpers="""  logical function helper(x, lim)
+    integer(int64), intent(in) :: x, lim
+    helper = x < lim
+  end function helper
+""")
+HELPER_AT_MOST = HELPER_BELOW.replace("helper = x < lim", "helper = x <= lim")
+
+LIMITS = ValidationLimits(run=dataclasses.replace(ValidationLimits().run, wall_seconds=2.0,
+                                                  cpu_seconds=2))
+
+
+@pytest.fixture(scope="module")
+def fn_and_suite():
+    fn = analyze_source(SRC)[0]
+    assert isinstance(fn, Function)
+    suite = build_test_suite(fn, n_inputs=30)
+    assert not isinstance(suite, Rejected), suite
+    return fn, suite
+
+
+def same(batch: Verdict, single: Verdict) -> None:
+    """The fields a batch must reproduce (timings and bookkeeping aside)."""
+    assert (batch.status, batch.passed, batch.total, batch.first_failure, batch.reason) == \
+        (single.status, single.passed, single.total, single.first_failure, single.reason)
+    assert batch.ran_on == single.ran_on
+
+
+def test_toolchain_is_batch_compiled() -> None:
+    assert isinstance(FORTRAN, BatchCompiled)
+
+
+def test_mixed_batch_equals_single_verdicts(fn_and_suite) -> None:
+    fn, suite = fn_and_suite
+    codes = [GOOD, WRONG, OUT_OF_BOUNDS, SYNTAX_ERROR, HANGS, PRINTS, GOOD, HELPER_BELOW,
+             HELPER_AT_MOST]
+    items = [(c, fn.signature, suite) for c in codes]
+    batch = validate_batch(items, FORTRAN, LIMITS)
+    single = [validate_candidate(c, fn.signature, suite, FORTRAN, LIMITS) for c in codes]
+    assert len(batch) == len(codes)
+    for b, s in zip(batch, single, strict=True):
+        same(b, s)
+    assert [v.status for v in batch] == [
+        VerdictStatus.PASSED, VerdictStatus.WRONG_ANSWER, VerdictStatus.RUNTIME_ERROR,
+        VerdictStatus.COMPILE_ERROR, VerdictStatus.TIMEOUT, VerdictStatus.REJECTED_STATIC,
+        VerdictStatus.PASSED, VerdictStatus.PASSED, VerdictStatus.WRONG_ANSWER]
+    # The compile error is its own: the single path's compiler output, naming its line.
+    assert batch[3].compiler_output == single[3].compiler_output
+    assert "candidate.f90:14" in batch[3].compiler_output
+    # The -fcheck message names the file and line the single harness would.
+    assert "At line 14 of file candidate.f90" in batch[2].runtime_output
+    assert all(v.compile_s > 0 for v in batch if v.status is not VerdictStatus.REJECTED_STATIC)
+
+
+def test_two_compile_errors_in_several_chunks(fn_and_suite) -> None:
+    fn, suite = fn_and_suite
+    codes = [SYNTAX_ERROR, GOOD, WRONG, GOOD, SYNTAX_ERROR.replace("res +", "res *"), GOOD]
+    batch = validate_batch([(c, fn.signature, suite) for c in codes], FORTRAN, LIMITS,
+                           batch_size=4)
+    assert [v.status for v in batch] == [
+        VerdictStatus.COMPILE_ERROR, VerdictStatus.PASSED, VerdictStatus.WRONG_ANSWER,
+        VerdictStatus.PASSED, VerdictStatus.COMPILE_ERROR, VerdictStatus.PASSED]
+    assert batch[0].compiler_output and batch[4].compiler_output
+    assert "Syntax error" in batch[4].compiler_output
+
+
+def test_chunk_of_one_and_empty_batch(fn_and_suite) -> None:
+    fn, suite = fn_and_suite
+    assert validate_batch([], FORTRAN, LIMITS) == []
+    [v] = validate_batch([(WRONG, fn.signature, suite)], FORTRAN, LIMITS)
+    same(v, validate_candidate(WRONG, fn.signature, suite, FORTRAN, LIMITS))
+    [v] = validate_batch([(GOOD, fn.signature, suite)], FORTRAN, LIMITS, batch_size=1)
+    assert v.status is VerdictStatus.PASSED and v.passed == v.total == len(suite.vectors)
+
+
+def test_start_up_failure_is_validated_alone(fn_and_suite) -> None:
+    """A 1.6 GB static array breaks the whole executable's start under a 1 GiB address
+    space: every batchmate dies before `@@ 1`, and is revalidated alone."""
+    fn, suite = fn_and_suite
+    huge = candidate("""    res = size(xs) + big(1)
+""", decls="  integer(int64) :: big(200000000)\n")
+    codes = [GOOD, huge, WRONG]
+    batch = validate_batch([(c, fn.signature, suite) for c in codes], FORTRAN, LIMITS)
+    single = [validate_candidate(c, fn.signature, suite, FORTRAN, LIMITS) for c in codes]
+    for b, s in zip(batch, single, strict=True):
+        same(b, s)
+    assert batch[0].status is VerdictStatus.PASSED
+    assert batch[1].status is not VerdictStatus.PASSED
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plain:
+    """The Fortran toolchain without its batch methods: the engine must loop."""
+    inner: object = FORTRAN
+
+    def __getattr__(self, name: str):
+        if name.startswith("batch_"):
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+
+def test_toolchain_without_batching_falls_back_to_a_loop(fn_and_suite) -> None:
+    fn, suite = fn_and_suite
+    plain = _Plain()
+    assert not isinstance(plain, BatchCompiled)
+    codes = [GOOD, PRINTS, WRONG]
+    got = validate_batch([(c, fn.signature, suite) for c in codes], plain, LIMITS)
+    assert [v.status for v in got] == [VerdictStatus.PASSED, VerdictStatus.REJECTED_STATIC,
+                                       VerdictStatus.WRONG_ANSWER]
+    assert got[0].compile_s > 0
+
+
+def test_lowered_seed_functions_batch_like_single() -> None:
+    """Different signatures (shared and own runners) in one build, against the single path."""
+    src = '''
+def total(xs: list[int]) -> int:
+    s = 0
+    for x in xs:
+        s += x
+    return s
+
+
+def largest(xs: list[int]) -> int:
+    m = 0
+    for x in xs:
+        if x > m:
+            m = x
+    return m
+
+
+def scale(xs: list[float], k: float) -> list[float]:
+    out: list[float] = []
+    for x in xs:
+        out.append(x * k)
+    return out
+
+
+def divmod_pair(a: int, b: int) -> tuple[int, int]:
+    if b == 0:
+        return (0, 0)
+    return (a // b, a % b)
+
+
+def shout(s: str) -> str:
+    return s + "!"
+'''
+    items = []
+    for fn in analyze_source(src):
+        assert isinstance(fn, Function)
+        suite = build_test_suite(fn, n_inputs=15)
+        assert not isinstance(suite, Rejected), suite
+        cand = LoweringTranslator().translate(fn, suite, Lang.FORTRAN)
+        assert not isinstance(cand, Rejected), cand
+        items.append((cand.code, fn.signature, suite))
+    batch = validate_batch(items, FORTRAN, LIMITS)
+    for (code, sig, suite), b in zip(items, batch, strict=True):
+        assert b.status is VerdictStatus.PASSED, (sig.name, b)
+        same(b, validate_candidate(code, sig, suite, FORTRAN, LIMITS))
+
+
+def test_chunk_compile_policy_scales_with_the_chunk() -> None:
+    base = ValidationLimits().compile
+    assert chunk_compile_policy(base, 1) == base
+    big = chunk_compile_policy(base, 33)
+    assert big.wall_seconds == pytest.approx(base.wall_seconds * 5)
+    assert big.cpu_seconds == base.cpu_seconds * 5
+    assert big.memory_bytes == base.memory_bytes == 0  # unlimited stays unlimited
+    assert big.nproc == base.nproc
+
+
+def test_unallocated_results_fail_as_in_the_single_harness() -> None:
+    """A result left unallocated is undefined behaviour: the single harness crashes copying a
+    function result (or error-stops on an out-dummy). In a batch the garbage it copies
+    differs, so the run may end in the harness's error stop instead of SIGSEGV: same status,
+    counts and failing vector, the reason may differ (documented in validators/batch.py)."""
+    src = '''
+def evens(xs: list[int]) -> list[int]:
+    out: list[int] = []
+    for x in xs:
+        if x % 2 == 0:
+            out.append(x)
+    return out
+
+
+def split_word(s: str, n: int) -> tuple[str, str]:
+    return (s, s)
+'''
+    items = []
+    for fn, body in zip(analyze_source(src), ["if (size(xs) > 2) res = xs",
+                                             "if (n > 0) res1 = s\n    res2 = s"], strict=True):
+        assert isinstance(fn, Function)
+        suite = build_test_suite(fn, n_inputs=20)
+        assert not isinstance(suite, Rejected), suite
+        code = FORTRAN.contract(fn.signature).replace("! your code here", body)
+        items.append((code, fn.signature, suite))
+    single = [validate_candidate(code, sig, suite, FORTRAN, LIMITS) for code, sig, suite in items]
+    assert all(s.status is VerdictStatus.RUNTIME_ERROR for s in single), single
+    for _ in range(3):  # undefined behaviour: what exactly ends the run may vary
+        for b, s in zip(validate_batch(items, FORTRAN, LIMITS), single, strict=True):
+            assert (b.status, b.passed, b.total) == (s.status, s.passed, s.total)
+            assert b.first_failure is not None and s.first_failure is not None
+            assert (b.first_failure.index, b.first_failure.args) == \
+                (s.first_failure.index, s.first_failure.args)

@@ -1,0 +1,207 @@
+"""Validate many candidates at once: the verdicts of `validate_candidate`, faster.
+
+    validate_batch(items, toolchain, limits, batch_size=32) -> one Verdict per item
+
+Every item first goes through the same static checks and input encoding as the single
+path (`precheck`). Then, by what the toolchain can do (isinstance, never by language):
+
+- `BatchValidating` (one long-lived process for many candidates): it gets the checked items.
+- `BatchCompiled`: per chunk of `batch_size`, `batch_files` go into one fresh work dir and
+  ONE sandboxed compile builds them all; each candidate then runs alone, in its own
+  sandboxed process (`batch_run_argv(i)`, read-only work dir, its own stdin) and is judged
+  like a single run. When the runtime is absent the chunk ends `unverified` (compile-only).
+- anything else: `validate_candidate`'s path, one candidate after the other.
+
+Key contracts:
+- Same verdicts as `validate_candidate` item by item (status, pass counts, first failing
+  vector, reason; see the exception below): whatever could make a batchmate matter falls
+  back to the single path.
+  A failed chunk build is attributed: a toolchain that is `BatchBlaming` names the
+  candidates its compiler output blames, which are validated alone while the rest is
+  rebuilt; without a blame (or on a compile timeout, or output past its cap) the chunk is
+  bisected and each half rebuilt in a fresh work dir, down to single candidates, which
+  take the single path, so a compile_error always carries the candidate's own compiler
+  output. A candidate whose batched run ends before its first vector record (`@@ 1`: a
+  start-up crash) is also validated alone.
+- One exception, candidates with undefined behaviour: what a run does with garbage can
+  depend on the executable's layout. Fortran's unallocated function result is the known
+  case: the single harness crashes (SIGSEGV) copying it, a batched one sometimes reaches
+  its own `error stop` first (exit 1). Status, counts and the failing vector agree; the
+  reason and `got` text may not.
+- Batched verdicts differ from single ones only in timings and bookkeeping: `compile_s`
+  is the chunk's compile wall time divided by the chunk's size, `compiler_output` is empty
+  (a chunk's compiler output belongs to no single candidate), `run_s` is the candidate's
+  own run. `ran_on` is the executor, as in the single path.
+- The chunk compile's wall and CPU limits (and output, file size and memory caps, where
+  set) are the single compile's times `1 + (n - 1) / 8` for n candidates: a chunk of 32
+  gets ~4.9x one candidate's budget, although it typically needs far less; a chunk that
+  still runs out is bisected like a failed one, and a lone candidate gets exactly the
+  single path's limits.
+- Never raises for anything a candidate does. Work dirs are removed afterwards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from tolk.ir.function import Signature
+from tolk.ir.vectors import TestSuite
+from tolk.toolchains.base import BatchCompiled, BatchItem, BatchValidating, Toolchain
+from tolk.validators.sandbox import SandboxPolicy, SandboxResult, run_sandboxed
+from tolk.validators.validate import (
+    ValidationLimits, judge, policy_for, precheck, unverified, validate_checked,
+)
+from tolk.validators.verdict import Verdict
+
+__all__ = ["validate_batch", "BatchBlaming", "chunk_compile_policy"]
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class BatchBlaming(Protocol):
+    """A `BatchCompiled` toolchain that can say which candidates a failed build is due to."""
+
+    def batch_blame(self, workdir: Path, compiler_output: str, n: int) -> set[int]:
+        """Indices (< n) of the candidates of the failed n-candidate build in workdir that
+        its compiler output (stdout + stderr) blames; empty when it cannot tell."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    index: int  # position in the caller's items
+    code: str
+    sig: Signature
+    suite: TestSuite
+    stdin: str
+
+
+def validate_batch(items: Sequence[BatchItem], toolchain: Toolchain,
+                   limits: ValidationLimits = ValidationLimits(), *,
+                   batch_size: int = 32) -> list[Verdict]:
+    """One verdict per item, in order, equal to `validate_candidate`'s (module docstring)."""
+    verdicts: list[Verdict | None] = [None] * len(items)
+    jobs: list[_Job] = []
+    for i, (code, sig, suite) in enumerate(items):
+        checked = precheck(code, sig, suite, toolchain)
+        if isinstance(checked, Verdict):
+            verdicts[i] = checked
+        else:
+            jobs.append(_Job(i, code, sig, suite, checked))
+    if isinstance(toolchain, BatchValidating) and jobs:
+        done = toolchain.validate_batch([(j.code, j.sig, j.suite) for j in jobs], limits)
+        results = list(zip(jobs, done, strict=True))
+    elif isinstance(toolchain, BatchCompiled):
+        size = max(1, batch_size)
+        results = [r for start in range(0, len(jobs), size)
+                   for r in _build(jobs[start:start + size], toolchain, limits)]
+    else:
+        results = [(j, _alone(j, toolchain, limits)) for j in jobs]
+    for job, verdict in results:
+        verdicts[job.index] = verdict
+    assert all(v is not None for v in verdicts)  # every item got exactly one verdict
+    return [v for v in verdicts if v is not None]
+
+
+def chunk_compile_policy(policy: SandboxPolicy, n: int) -> SandboxPolicy:
+    """The compile limits for a chunk of n candidates (module docstring)."""
+    factor = 1.0 + (n - 1) / 8
+
+    def scaled(x: int) -> int:
+        return int(math.ceil(x * factor)) if x > 0 else x
+
+    return dataclasses.replace(
+        policy, wall_seconds=policy.wall_seconds * factor, cpu_seconds=scaled(policy.cpu_seconds),
+        output_limit_bytes=scaled(policy.output_limit_bytes),
+        file_size_bytes=scaled(policy.file_size_bytes), memory_bytes=scaled(policy.memory_bytes))
+
+
+def _alone(job: _Job, toolchain: Toolchain, limits: ValidationLimits) -> Verdict:
+    return validate_checked(job.code, job.sig, job.suite, toolchain, limits, job.stdin)
+
+
+def _build(chunk: Sequence[_Job], toolchain: Toolchain,
+           limits: ValidationLimits) -> list[tuple[_Job, Verdict]]:
+    """Verdicts for one chunk: one compile, one run per candidate, fallbacks as documented."""
+    if not chunk:
+        return []
+    if len(chunk) == 1:
+        return [(chunk[0], _alone(chunk[0], toolchain, limits))]
+    assert isinstance(toolchain, BatchCompiled)
+    n = len(chunk)
+    workdir = Path(tempfile.mkdtemp(prefix="tolk-batch-"))
+    retry: list[_Job] = []
+    results: list[tuple[_Job, Verdict]] = []
+    try:
+        try:
+            files = toolchain.batch_files([(j.code, j.sig) for j in chunk])
+        except Exception:  # noqa: BLE001 - a build we cannot even write: take the exact path
+            log.warning("batch_files failed for a chunk of %d; validating each alone", n,
+                        exc_info=True)
+            return [(j, _alone(j, toolchain, limits)) for j in chunk]
+        for name, text in files.items():
+            (workdir / name).write_text(text)
+        policy = chunk_compile_policy(policy_for(limits.compile, toolchain), n)
+        comp = run_sandboxed(toolchain.batch_compile_argv(files), workdir=workdir,
+                             policy=policy, executor=limits.executor)
+        if comp.timed_out or comp.killed_for_output or comp.returncode != 0:
+            blamed = _blame(toolchain, workdir, comp, n)
+        else:
+            blamed = None
+            results, retry = _run_chunk(chunk, toolchain, limits, workdir, comp)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if blamed is not None:  # the build failed: attribute it, then rebuild what is left
+        if blamed:
+            rest = [j for k, j in enumerate(chunk) if k not in blamed]
+            return ([(chunk[k], _alone(chunk[k], toolchain, limits)) for k in sorted(blamed)]
+                    + _build(rest, toolchain, limits))
+        half = n // 2
+        return _build(chunk[:half], toolchain, limits) + _build(chunk[half:], toolchain, limits)
+    return results + [(j, _alone(j, toolchain, limits)) for j in retry]
+
+
+def _blame(toolchain: Toolchain, workdir: Path, comp: SandboxResult, n: int) -> set[int]:
+    """Candidates a failed chunk build blames; empty (bisect) for timeouts and unknowns."""
+    if comp.timed_out or comp.killed_for_output or not isinstance(toolchain, BatchBlaming):
+        return set()
+    blamed = toolchain.batch_blame(workdir, comp.stdout + comp.stderr, n)
+    return {k for k in blamed if 0 <= k < n}
+
+
+def _run_chunk(chunk: Sequence[_Job], toolchain: Toolchain, limits: ValidationLimits,
+               workdir: Path, comp: SandboxResult) -> tuple[list[tuple[_Job, Verdict]], list[_Job]]:
+    """(verdicts of a built chunk, the candidates to validate alone instead)."""
+    assert isinstance(toolchain, BatchCompiled)
+    share = comp.wall_s / len(chunk)
+    if (why := toolchain.runtime_problem()) is not None:
+        return [(j, dataclasses.replace(unverified(toolchain, len(j.suite.vectors), why, comp),
+                                        compile_s=share)) for j in chunk], []
+    results: list[tuple[_Job, Verdict]] = []
+    retry: list[_Job] = []
+    run_policy = policy_for(limits.run, toolchain)
+    for k, job in enumerate(chunk):
+        run = run_sandboxed(toolchain.batch_run_argv(k), workdir=workdir, stdin=job.stdin,
+                            policy=run_policy, writable_workdir=False, executor=limits.executor)
+        if _died_before_first_record(run, len(job.suite.vectors)):
+            retry.append(job)
+            continue
+        verdict = judge(run, job.sig, job.suite.vectors, limits.tolerance)
+        results.append((job, dataclasses.replace(verdict, compile_s=share)))
+    return results, retry
+
+
+def _died_before_first_record(run: SandboxResult, total: int) -> bool:
+    """No `@@ 1` line: the failure belongs to start-up, which a batchmate could share."""
+    if "@@ 1\n" in run.stdout:
+        return False
+    return total > 0 or run.timed_out or run.returncode != 0 or bool(run.signal_name)
