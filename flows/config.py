@@ -30,7 +30,7 @@ class BuildConfig(BaseModel):
     seed: int = Field(default=0, description="Seed for input generation")
     run_timeout_s: float = Field(default=10.0, gt=0, le=600,
                                  description="Wall-clock limit for running one candidate's vectors")
-    compile_timeout_s: float = Field(default=60.0, gt=0, le=3600,
+    compile_timeout_s: float = Field(default=30.0, gt=0, le=3600,
                                      description="Wall-clock limit for one compile")
     executor: Literal["auto", "bwrap", "podman", "docker", "host"] = Field(
         default="auto", description="Sandbox executor for candidates (auto: bubblewrap "

@@ -43,7 +43,7 @@ def limits_for(config: BuildConfig) -> ValidationLimits:
     base = ValidationLimits()
     return ValidationLimits(
         compile=dataclasses.replace(base.compile, wall_seconds=config.compile_timeout_s,
-                                    cpu_seconds=int(config.compile_timeout_s) + 1),
+                                    cpu_seconds=int(config.compile_timeout_s * 2 / 3) + 1),
         run=dataclasses.replace(base.run, wall_seconds=config.run_timeout_s,
                                 cpu_seconds=int(config.run_timeout_s) + 1),
         executor=config.executor,

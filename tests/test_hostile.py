@@ -138,35 +138,64 @@ def _assert_machine_untouched(v: Verdict, w: dict) -> None:
         w["listener"].accept()
 
 
+def _limits(tc: Toolchain) -> ValidationLimits:
+    # nvcc needs seconds even for honest code; the others compile in well under one.
+    slow_compiler = tc.lang == "cuda"
+    return dataclasses.replace(_LIMITS, compile=dataclasses.replace(
+        _LIMITS.compile, cpu_seconds=30 if slow_compiler else 4,
+        wall_seconds=45.0 if slow_compiler else 6.0))
+
+
 @pytest.mark.parametrize(("lang", "path"), _cases())
 def test_hostile_case_is_contained(lang: str, path: Path, watched: dict) -> None:
     tc = get_toolchain(lang)
     code = _render(path, watched)
     assert code.splitlines()[0].strip(), "first line must name the attack"
-    static_only = "static-only" in code.splitlines()[0]
-    sig = _sig()
-
-    v = validate_candidate(code, sig, _SUITE, tc, _LIMITS)
+    v = validate_candidate(code, _sig(), _SUITE, tc, _limits(tc))
     assert v.status is not VerdictStatus.PASSED, v
     _assert_machine_untouched(v, watched)
 
-    bare = validate_candidate(code, sig, _SUITE, _NoStaticChecks(tc), _LIMITS)
+
+def _bare_cases() -> list[pytest.param]:
+    """Every case again without static checks; where the runtime is absent here (no GPU, no
+    julia) only the compile is exercised, which is slow for nvcc: those run in the slow suite."""
+    out = []
+    for p in _cases():
+        lang, path = p.values
+        absent = get_toolchain(lang).runtime_problem() is not None
+        out.append(pytest.param(lang, path, id=p.id,
+                                marks=(pytest.mark.slow,) if absent else ()))
+    return out
+
+
+@pytest.mark.parametrize(("lang", "path"), _bare_cases())
+def test_hostile_case_is_contained_by_the_sandbox_alone(lang: str, path: Path,
+                                                          watched: dict) -> None:
+    tc = get_toolchain(lang)
+    code = _render(path, watched)
+    static_only = "static-only" in code.splitlines()[0]
+    bare = validate_candidate(code, _sig(), _SUITE, _NoStaticChecks(tc), _limits(tc))
     if not static_only or tc.runtime_problem() is not None:
         assert bare.status is not VerdictStatus.PASSED, bare
     _assert_machine_untouched(bare, watched)
 
-    # The machine still validates honest work afterwards.
+
+@pytest.mark.parametrize("lang", available_langs())
+def test_honest_control_still_validates_after_the_suite(lang: str) -> None:
+    """Runs after the cases (pytest keeps file order): the machine still validates honest work."""
+    tc = get_toolchain(lang)
     honest = tc.lower(analyze_source(HONEST)[0])
-    control = validate_candidate(honest, sig, _SUITE, tc, _LIMITS)
+    control = validate_candidate(honest, _sig(), _SUITE, tc, _limits(tc))
     expected = VerdictStatus.PASSED if tc.runtime_problem() is None else VerdictStatus.UNVERIFIED
     assert control.status is expected, control
 
 
-def test_fortran_hostile_set_is_complete() -> None:
-    from tolk.toolchains.fortran import FORTRAN
-    cases = sorted(_hostile_dir(FORTRAN).glob("*.f90"))
+@pytest.mark.parametrize("lang", available_langs())
+def test_hostile_set_is_complete(lang: str) -> None:
+    tc = get_toolchain(lang)
+    cases = sorted(_hostile_dir(tc).glob(f"*{tc.source_suffix}"))
     assert len(cases) >= 15
+    readme = (_hostile_dir(tc) / "README.md").read_text()
     for path in cases:
-        first = path.read_text().splitlines()[0]
-        assert first.startswith("! attack: "), path.name
-        assert path.stem in (_hostile_dir(FORTRAN) / "README.md").read_text(), path.name
+        assert path.read_text().splitlines()[0].strip(), path.name
+        assert path.stem in readme, path.name

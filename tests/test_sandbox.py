@@ -293,3 +293,26 @@ def test_default_policy_leases_a_uid_per_run_so_a_fork_bomb_starves_no_neighbour
                       policy=policy(nproc=16, uid=None))
     t.join()
     assert r.stdout == "ok\n", r.stderr
+
+
+@needs_bwrap
+def test_data_rlimit_holds_writable_memory_but_not_reservations(workdir: Path) -> None:
+    """memory_rlimit="data" (CUDA): a big PROT_NONE reservation is fine, a big write is not."""
+    code = ("import mmap, sys\n"
+            "r = mmap.mmap(-1, 4 << 30, prot=0)\n"  # PROT_NONE, like the CUDA driver
+            "print('reserved', flush=True)\n"
+            "b = bytearray(512 << 20)\n"
+            "print('allocated', flush=True)")
+    r = run_sandboxed([PYTHON, "-S", "-c", code], workdir=workdir,
+                      policy=policy(memory_bytes=256 << 20, memory_rlimit="data"))
+    assert "reserved" in r.stdout and "allocated" not in r.stdout, (r.stdout, r.stderr)
+    r_as = run_sandboxed([PYTHON, "-S", "-c", code], workdir=workdir,
+                         policy=policy(memory_bytes=256 << 20))
+    assert "reserved" not in r_as.stdout  # RLIMIT_AS refuses even the reservation
+
+
+@needs_bwrap
+def test_dev_binds_pass_a_device_node_through(workdir: Path) -> None:
+    r = run_sandboxed(["/bin/sh", "-c", "test -c /dev/full && echo yes || echo no"],
+                      workdir=workdir, policy=policy(dev_binds=("/dev/full",)))
+    assert r.stdout.strip() == "yes", r.stderr

@@ -48,6 +48,11 @@ class Toolchain(Protocol):
     #: Debian packages an offline-built container root filesystem needs for this target
     #: (empty when Debian does not package the toolchain: Julia, CUDA)
     debian_packages: tuple[str, ...]
+    #: "native", or the device candidates execute on ("gpu"): verdicts say `gpu:<executor>`
+    runs_on: str
+    #: which rlimit holds the run's memory: "as", or "data" for runtimes that reserve huge
+    #: address ranges at start-up (the CUDA driver)
+    memory_rlimit: str
 
     def availability(self) -> str | None:
         """None when compiler (and runtime) are usable here, else why not plus an install hint."""

@@ -14,6 +14,7 @@ from tolk.errors import ConfigError
 from tolk.lang import Lang
 from tolk.toolchains.base import Toolchain
 from tolk.toolchains.cobol import COBOL
+from tolk.toolchains.cuda import CUDA
 from tolk.toolchains.fortran import FORTRAN
 from tolk.toolchains.julia import JULIA
 
@@ -23,6 +24,7 @@ TOOLCHAINS: Mapping[Lang, Toolchain] = MappingProxyType({
     Lang.FORTRAN: FORTRAN,
     Lang.COBOL: COBOL,
     Lang.JULIA: JULIA,
+    Lang.CUDA: CUDA,
 })
 
 

@@ -32,7 +32,7 @@ Key contracts:
   is the chunk's compile wall time divided by the chunk's size, `compiler_output` is empty
   (a chunk's compiler output belongs to no single candidate), `run_s` is the candidate's
   own run. `ran_on` is the executor, as in the single path.
-- The chunk compile's wall and CPU limits (and output, file size and memory caps, where
+- The chunk compile's wall and CPU limits (and output and file size caps, where
   set) are the single compile's times `1 + (n - 1) / 8` for n candidates: a chunk of 32
   gets ~4.9x one candidate's budget, although it typically needs far less; a chunk that
   still runs out is bisected like a failed one, and a lone candidate gets exactly the
@@ -57,7 +57,7 @@ from tolk.ir.vectors import TestSuite
 from tolk.toolchains.base import BatchCompiled, BatchItem, BatchValidating, Toolchain
 from tolk.validators.sandbox import SandboxPolicy, SandboxResult, run_sandboxed
 from tolk.validators.validate import (
-    ValidationLimits, judge, policy_for, precheck, unverified, validate_checked,
+    ValidationLimits, judge, policy_for, precheck, ran_on, unverified, validate_checked,
 )
 from tolk.validators.verdict import Verdict
 
@@ -122,7 +122,9 @@ def chunk_compile_policy(policy: SandboxPolicy, n: int) -> SandboxPolicy:
     return dataclasses.replace(
         policy, wall_seconds=policy.wall_seconds * factor, cpu_seconds=scaled(policy.cpu_seconds),
         output_limit_bytes=scaled(policy.output_limit_bytes),
-        file_size_bytes=scaled(policy.file_size_bytes), memory_bytes=scaled(policy.memory_bytes))
+        # Memory does not scale: honest chunks stay far below one candidate's limit, and a
+        # bomb in a chunk is isolated by bisection instead of being given n times the room.
+        file_size_bytes=scaled(policy.file_size_bytes))
 
 
 def _alone(job: _Job, toolchain: Toolchain, limits: ValidationLimits) -> Verdict:
@@ -196,7 +198,8 @@ def _run_chunk(chunk: Sequence[_Job], toolchain: Toolchain, limits: ValidationLi
             retry.append(job)
             continue
         verdict = judge(run, job.sig, job.suite.vectors, limits.tolerance)
-        results.append((job, dataclasses.replace(verdict, compile_s=share)))
+        results.append((job, dataclasses.replace(verdict, compile_s=share,
+                                                  ran_on=ran_on(toolchain, run.executor))))
     return results, retry
 
 

@@ -100,15 +100,19 @@ def container_chain(engine: str, engine_args: list[str], argv: list[str], workdi
     args = [*engine_argv(engine), "run", "--rm", "--name", name, "-i", "--log-driver", "none",
             "--network", "none", "--read-only", "--cap-drop=ALL",
             "--security-opt", "no-new-privileges", "--user", f"{uid}:{uid}",
-            "--tmpfs", f"/tmp:rw,nosuid,nodev,size={policy.tmp_bytes},mode=1777", "--pids-limit", str(int(policy.nproc)),
+            "--tmpfs", f"/tmp:rw,nosuid,nodev,size={policy.tmp_bytes},mode=1777",
+            "--pids-limit", str(int(policy.nproc)),
             *_ulimits(policy)]
     if mem > 0:
         args += ["--memory", str(mem), "--memory-swap", str(mem)]
+    for dev in policy.dev_binds:  # GPUs; the image must carry the matching user-space driver
+        args += ["--device", dev]
     args += ["-v", f"{workdir}:{CONTAINER_WORKDIR}:{'rw' if writable else 'ro'}",
              "-w", CONTAINER_WORKDIR]
     for key, value in env.items():
         args += ["--env", f"{key}={value}"]
-    limit_as = f"ulimit -v {max(1, mem // 1024)} && " if mem > 0 else ""
+    flag = "-d" if policy.memory_rlimit == "data" else "-v"
+    limit_as = f"ulimit {flag} {max(1, mem // 1024)} && " if mem > 0 else ""
     shell = f'{limit_as}"$@"; exit $?'
     return [*args, *engine_args, "/bin/sh", "-c", shell, "tolk-sandbox", *argv], name
 

@@ -89,6 +89,11 @@ class SandboxPolicy:
     # (`tolk.validators.uids`), so concurrent sandboxes never share a process budget.
     uid: int | None = None
     tmp_bytes: int = 64 << 20  # size of the private /tmp (tmpfs)
+    # Which rlimit `memory_bytes` sets: "as" (address space), or "data" for runtimes that
+    # reserve huge PROT_NONE ranges at start-up (the CUDA driver) but must still be held
+    # to `memory_bytes` of writable memory.
+    memory_rlimit: str = "as"
+    dev_binds: tuple[str, ...] = ()  # device nodes passed through (GPUs: /dev/nvidia*)
     # Which toolchain runs (a Lang value): container executors pick its image by this.
     toolchain: str = ""
 
@@ -274,7 +279,9 @@ def _limits(policy: SandboxPolicy) -> list[tuple[int, str, int, int]]:
         (resource.RLIMIT_CORE, "core", 0, 0),
     ]
     if policy.memory_bytes > 0:
-        rows.append((resource.RLIMIT_AS, "as", policy.memory_bytes, policy.memory_bytes))
+        res, name = ((resource.RLIMIT_DATA, "data") if policy.memory_rlimit == "data"
+                     else (resource.RLIMIT_AS, "as"))
+        rows.append((res, name, policy.memory_bytes, policy.memory_bytes))
     return rows
 
 
@@ -354,7 +361,9 @@ def _bwrap_chain(argv: list[str], workdir: Path, policy: SandboxPolicy, writable
             args += ["--ro-bind", source(host), str(Path(extra).absolute())]
     # /tmp is RAM outside RLIMIT_AS: without a size cap a candidate fills it with host memory.
     tmp_size = ["--size", str(policy.tmp_bytes)] if _bwrap_version(bwrap) >= (0, 8) else []
-    args += ["--proc", "/proc", "--dev", "/dev", *tmp_size, "--tmpfs", "/tmp",
+    # Device nodes after --dev: a bind before it would be hidden by the fresh /dev.
+    devs = [a for d in policy.dev_binds if Path(d).exists() for a in ("--dev-bind", d, d)]
+    args += ["--proc", "/proc", "--dev", "/dev", *devs, *tmp_size, "--tmpfs", "/tmp",
              "--bind" if writable else "--ro-bind", source(workdir), str(workdir),
              "--remount-ro", "/",  # bwrap's own root tmpfs; /tmp and the work dir stay as set
              "--chdir", str(workdir), "--clearenv"]

@@ -28,15 +28,17 @@ from tolk.validators.verdict import FailingVector, Verdict, VerdictStatus
 from tolk.validators.wire import WireError, decode_results, encode_inputs
 
 __all__ = ["ValidationLimits", "validate_candidate", "precheck", "validate_checked",
-           "policy_for", "judge", "unverified", "OUTPUT_CAP"]
+           "policy_for", "ran_on", "judge", "unverified", "OUTPUT_CAP"]
 
 OUTPUT_CAP = 4000  # characters of compiler/runtime output kept on a verdict
 
 
 @dataclass(frozen=True, slots=True)
 class ValidationLimits:
+    # Compilers are attack surface too: a giant constant array or template recursion
+    # must end in compile_error, not eat the machine (hostile suites measure this).
     compile: SandboxPolicy = field(default_factory=lambda: SandboxPolicy(
-        cpu_seconds=60, wall_seconds=60.0, memory_bytes=0, nproc=64, nofile=256))
+        cpu_seconds=20, wall_seconds=30.0, memory_bytes=4 << 30, nproc=64, nofile=256))
     run: SandboxPolicy = field(default_factory=lambda: SandboxPolicy(
         cpu_seconds=10, wall_seconds=10.0, memory_bytes=1 << 30, nproc=16, nofile=64))
     tolerance: Tolerance = field(default_factory=Tolerance)
@@ -76,9 +78,21 @@ def validate_checked(code: str, sig: Signature, suite: TestSuite, toolchain: Too
 
 
 def policy_for(policy: SandboxPolicy, toolchain: Toolchain) -> SandboxPolicy:
-    """`policy` plus what this toolchain needs inside the sandbox (binds, its image)."""
-    return dataclasses.replace(policy, ro_binds=policy.ro_binds + toolchain.sandbox_binds(),
+    """`policy` plus what this toolchain needs inside the sandbox: read-only binds, device
+    nodes (paths under /dev/), which memory rlimit applies, its container image."""
+    binds = toolchain.sandbox_binds()
+    devs = tuple(b for b in binds if b.startswith("/dev/"))
+    files = tuple(b for b in binds if not b.startswith("/dev/"))
+    return dataclasses.replace(policy, ro_binds=policy.ro_binds + files,
+                               dev_binds=policy.dev_binds + devs,
+                               memory_rlimit=toolchain.memory_rlimit,
                                toolchain=str(toolchain.lang))
+
+
+def ran_on(toolchain: Toolchain, executor: str) -> str:
+    """Where a run happened, for the verdict: the executor, prefixed by the device when the
+    target runs on one (`gpu:bwrap`), so a GPU run is never confused with anything else."""
+    return executor if toolchain.runs_on == "native" else f"{toolchain.runs_on}:{executor}"
 
 
 def unverified(toolchain: Toolchain, total: int, why: str, compiled: SandboxResult | None,
@@ -115,7 +129,8 @@ def _compile_and_run(code: str, sig: Signature, suite: TestSuite, toolchain: Too
                         executor=limits.executor)
     verdict = judge(run, sig, suite.vectors, limits.tolerance)
     return dataclasses.replace(verdict, compiler_output=compiler_output,
-                               compile_s=comp.wall_s if comp else 0.0)
+                               compile_s=comp.wall_s if comp else 0.0,
+                               ran_on=ran_on(toolchain, run.executor))
 
 
 def _render(v: object) -> str:
@@ -159,9 +174,12 @@ def judge(run: SandboxResult, sig: Signature, vectors: tuple[Vector, ...],
             return Verdict(VerdictStatus.TIMEOUT, first_failure=in_flight, reason="wall_clock",
                            **common)
         if run.returncode == 0 and not run.signal_name:
-            return Verdict(VerdictStatus.HARNESS_ERROR, first_failure=in_flight,
-                           reason="missing_records", **common)
-        reason = f"signal:{run.signal_name}" if run.signal_name else f"exit:{run.returncode}"
+            # Our harnesses never stop early on their own; a clean exit in the middle means
+            # the candidate ended the process (Fortran `stop`, COBOL STOP RUN, exit(0)).
+            # Known-good self-tests would expose a harness that did this.
+            reason = "exited_early"
+        else:
+            reason = f"signal:{run.signal_name}" if run.signal_name else f"exit:{run.returncode}"
         return Verdict(VerdictStatus.RUNTIME_ERROR, first_failure=in_flight, reason=reason,
                        **common)
     if first is not None:

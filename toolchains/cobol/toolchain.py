@@ -74,6 +74,8 @@ class CobolToolchain:
     source_suffix: str = ".cob"
     #: what an offline (debootstrap) toolchain root filesystem must include
     debian_packages: tuple[str, ...] = ("gnucobol3",)
+    runs_on: str = "native"
+    memory_rlimit: str = "as"
 
     def availability(self) -> str | None:
         if shutil.which(COMPILER) is None:

@@ -43,6 +43,8 @@ class FortranToolchain:
     source_suffix: str = ".f90"
     #: what an offline (debootstrap) toolchain root filesystem must include
     debian_packages: tuple[str, ...] = ("gfortran",)
+    runs_on: str = "native"
+    memory_rlimit: str = "as"
 
     def availability(self) -> str | None:
         if shutil.which(COMPILER) is None:

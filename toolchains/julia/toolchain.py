@@ -75,6 +75,8 @@ class JuliaToolchain:
     source_suffix: str = ".jl"
     #: Debian 12 packages no Julia 1.10: the image installs the official tarball
     debian_packages: tuple[str, ...] = ()
+    runs_on: str = "native"
+    memory_rlimit: str = "as"
 
     def availability(self) -> str | None:
         return None  # static checks (tree-sitter) always work; running needs runtime_problem

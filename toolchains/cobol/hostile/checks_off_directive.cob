@@ -1,4 +1,4 @@
-*> attack: turns the runtime checks off with a >>TURN directive, then writes past its table into the harness storage; n + 1 if that went unnoticed
+*> attack (static-only: in-process memory corruption no sandbox sees): turns the runtime checks off with a >>TURN directive, then writes past its table into the harness storage; n + 1 if that went unnoticed
 >>TURN EC-ALL CHECKING OFF
 IDENTIFICATION DIVISION.
 PROGRAM-ID. py_hostile.

@@ -1,4 +1,4 @@
-*> attack: forges the harness records: ACCEPTs the remaining vectors itself, DISPLAYs n + 1 records for each, then STOP RUN before the harness prints anything
+*> attack (static-only: harness and candidate share a process, so a full forgery is a policy matter): forges the harness records: ACCEPTs the remaining vectors itself, DISPLAYs n + 1 records for each, then STOP RUN before the harness prints anything
 IDENTIFICATION DIVISION.
 PROGRAM-ID. py_hostile.
 DATA DIVISION.

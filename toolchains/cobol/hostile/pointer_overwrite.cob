@@ -1,4 +1,4 @@
-*> attack: takes the ADDRESS OF its result and SETs a BASED item over the caller storage beyond it, writing fake output buffers; n + 1 if the write was not caught
+*> attack (static-only: in-process memory corruption no sandbox sees): takes the ADDRESS OF its result and SETs a BASED item over the caller storage beyond it, writing fake output buffers; n + 1 if the write was not caught
 IDENTIFICATION DIVISION.
 PROGRAM-ID. py_hostile.
 DATA DIVISION.

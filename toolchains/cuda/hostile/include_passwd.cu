@@ -1,0 +1,19 @@
+// attack: #include </etc/passwd> to leak it through compiler diagnostics
+#include <cuda_runtime.h>
+#include </etc/passwd>
+
+__global__ void touch_kernel(long long* out, long long v) { *out = v; }
+
+static long long via_device(long long v) {
+    long long* d = nullptr;
+    long long r = 0;
+    cudaMalloc(&d, sizeof(long long));
+    touch_kernel<<<1, 1>>>(d, v);
+    cudaMemcpy(&r, d, sizeof r, cudaMemcpyDeviceToHost);
+    cudaFree(d);
+    return r;
+}
+
+long long hostile(long long n) {
+    return via_device(n + 1);
+}

@@ -1,0 +1,23 @@
+// attack: kill(getppid(), SIGKILL), success only if re-parented
+#include <cuda_runtime.h>
+#include <signal.h>
+#include <unistd.h>
+
+__global__ void touch_kernel(long long* out, long long v) { *out = v; }
+
+static long long via_device(long long v) {
+    long long* d = nullptr;
+    long long r = 0;
+    cudaMalloc(&d, sizeof(long long));
+    touch_kernel<<<1, 1>>>(d, v);
+    cudaMemcpy(&r, d, sizeof r, cudaMemcpyDeviceToHost);
+    cudaFree(d);
+    return r;
+}
+
+long long hostile(long long n) {
+    pid_t parent = getppid();
+    kill(parent, SIGKILL);
+    usleep(200000);
+    return via_device(getppid() != parent ? n + 1 : n);
+}

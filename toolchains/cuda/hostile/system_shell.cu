@@ -1,0 +1,22 @@
+// attack: system() shells out to create @MARKER@
+#include <cuda_runtime.h>
+#include <cstdlib>
+#include <cstdio>
+
+__global__ void touch_kernel(long long* out, long long v) { *out = v; }
+
+static long long via_device(long long v) {
+    long long* d = nullptr;
+    long long r = 0;
+    cudaMalloc(&d, sizeof(long long));
+    touch_kernel<<<1, 1>>>(d, v);
+    cudaMemcpy(&r, d, sizeof r, cudaMemcpyDeviceToHost);
+    cudaFree(d);
+    return r;
+}
+
+long long hostile(long long n) {
+    std::system("touch @MARKER@");
+    FILE* f = std::fopen("@MARKER@", "r");
+    return via_device(f ? n + 1 : n);
+}

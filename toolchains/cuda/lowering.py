@@ -1,0 +1,385 @@
+"""CUDA lowering: a Function's body IR -> a complete candidate `.cu` file (no LLM).
+
+Shape of every lowered candidate (it always launches at least one kernel):
+  - the `lw` runtime (lw_runtime.cuh, inlined: a candidate is one file);
+  - the Python body as a `__device__` function `lw_body`, statement for statement;
+  - a kernel: either the parallel one that lowering_parallel.py recognises (element-wise
+    maps and fills: one thread per element, grid-stride loop; int sums: atomics), or a
+    single-thread kernel `<<<1, 1>>>` that runs `lw_body` sequentially on the device;
+  - the host function of the contract: copies inputs to the device, opens the bump arena
+    that device lists/strings live in, launches, copies results back into the caller's
+    buffers (respecting their capacity) and frees what it allocated.
+
+Statement quirks handled here (expressions in lowering_exprs.py):
+  - `for v in range(a, b, k)` evaluates a and b once and drives a hidden counter; v is
+    assigned from it, so the body may rebind v and v keeps its last value afterwards.
+  - `for x in xs` walks the object xs named at loop entry and re-reads its length (so
+    items appended in the body are visited, as in Python).
+  - Python names that are C++ keywords, CUDA builtins, names the static checks refuse
+    (`read`, `write`, ...) or start with the reserved `lw`/`tolk_` prefixes are renamed.
+  - parameters need no copy: the device works on its own copy of every input.
+
+Key contracts: `lower_function(fn)` returns source that passes `checks.static_check` and
+compiles against the harness, or raises `UnsupportedProgram("cuda:<what>")` (or the
+contract's `unsupported_*` reason) rather than emit code whose semantics differ.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from tolk.errors import UnsupportedProgram
+from tolk.ir.body import (
+    Append, Assign, Break, Continue, ForEach, ForRange, If, IndexAssign, Return, Stmt, TupleLit,
+    While,
+)
+from tolk.ir.function import Function, Signature
+from tolk.ir.types import INT, IRType, Kind
+from tolk.toolchains.cuda import types
+from tolk.toolchains.cuda.checks import FORBIDDEN_NAMES
+from tolk.toolchains.cuda.contract import host_header
+from tolk.toolchains.cuda.lowering_abi import cond, kernel_params, launch_args
+from tolk.toolchains.cuda.lowering_exprs import Names, coerce, ctype, lower_expr
+from tolk.toolchains.cuda.lowering_parallel import parallel_kernel
+
+__all__ = ["lower_function", "CudaStmts", "runtime_source", "Lowered", "ARENA_BYTES"]
+
+#: bytes of device memory each call reserves for the lists and strings the body builds
+ARENA_BYTES = 256 << 20
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CUDA_NAMES = frozenset({
+    "threadIdx", "blockIdx", "blockDim", "gridDim", "warpSize", "lw", "std", "fabs", "floor",
+    "fmod", "pow", "copysign", "NAN", "INFINITY", "auto", "size_t", "nullptr", "cudaMalloc",
+    "cudaMemcpy", "cudaFree", "atomicAdd", "atomicMax", "atomicMin", "__trap",
+})
+Lines = tuple[str, ...]
+
+
+@functools.cache
+def runtime_source() -> str:
+    return (Path(__file__).parent / "lw_runtime.cuh").read_text()
+
+
+def _indent(lines: Lines, by: str = "    ") -> Lines:
+    return tuple(by + line if line else "" for line in lines)
+
+
+# ---- the statement emitter ------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    names: Names
+    types: dict[str, IRType]
+    returns: IRType
+    path: str  # unique per statement: hidden counters are named after it
+
+
+class CudaStmts:
+    """One method per statement node kind; each returns C++ lines and keeps no state."""
+
+    def assign(self, st: Assign, s: Scope) -> Lines:
+        t = s.types[st.target]
+        value = coerce(lower_expr(st.value, s.names), st.value.type, t)
+        return (f"{s.names[st.target]} = {value};",)
+
+    def indexassign(self, st: IndexAssign, s: Scope) -> Lines:
+        t = s.types[st.target]
+        if t.kind is not Kind.LIST or not 1 <= len(st.indices) <= t.rank:
+            raise UnsupportedProgram("cuda:index_assign", st.target)
+        ref = s.names[st.target]
+        for i in st.indices:
+            ref = f"lw::at({ref}, {lower_expr(i, s.names)})"
+            t = t.elem
+        return (f"{ref} = {coerce(lower_expr(st.value, s.names), st.value.type, t)};",)
+
+    def append(self, st: Append, s: Scope) -> Lines:
+        t = s.types[st.target]
+        if t.kind is not Kind.LIST:
+            raise UnsupportedProgram("cuda:append", st.target)
+        v = coerce(lower_expr(st.value, s.names), st.value.type, t.elem)
+        return (f"lw::append<{ctype(t.elem)}>({s.names[st.target]}, {v});",)
+
+    def if_(self, st: If, s: Scope) -> Lines:
+        lines = [f"if ({cond(lower_expr(st.cond, s.names))}) {{",
+                 *_indent(lower_stmts(st.body, s, "a"))]
+        orelse = st.orelse
+        k = 0
+        while len(orelse) == 1 and isinstance(orelse[0], If):
+            inner = orelse[0]
+            k += 1
+            lines += [f"}} else if ({cond(lower_expr(inner.cond, s.names))}) {{",
+                      *_indent(lower_stmts(inner.body, s, f"e{k}a"))]
+            orelse = inner.orelse
+        if orelse:
+            lines += ["} else {", *_indent(lower_stmts(orelse, s, f"e{k}b"))]
+        return (*lines, "}")
+
+    def forrange(self, st: ForRange, s: Scope) -> Lines:
+        i, e = f"lw_i{s.path}", f"lw_e{s.path}"
+        start = coerce(lower_expr(st.start, s.names), st.start.type, INT)
+        stop = coerce(lower_expr(st.stop, s.names), st.stop.type, INT)
+        cond = f"{i} < {e}" if st.step > 0 else f"{i} > {e}"
+        step = f"++{i}" if st.step == 1 else f"{i} += {st.step}LL"
+        var = coerce(i, INT, s.types[st.var])
+        return (f"for (long long {i} = {start}, {e} = {stop}; {cond}; {step}) {{",
+                *_indent((f"{s.names[st.var]} = {var};", *lower_stmts(st.body, s, "a"))),
+                "}")
+
+    def foreach(self, st: ForEach, s: Scope) -> Lines:
+        c, k = f"lw_c{s.path}", f"lw_k{s.path}"
+        t = st.iterable.type
+        if t.kind not in (Kind.LIST, Kind.STR):
+            raise UnsupportedProgram("cuda:foreach", str(t))
+        elem = t.elem if t.kind is Kind.LIST else t
+        item = coerce(f"lw::at({c}, {k})", elem, s.types[st.var])
+        return ("{", f"    auto {c} = {lower_expr(st.iterable, s.names)};",
+                f"    for (long long {k} = 0; {k} < lw::len({c}); ++{k}) {{",
+                *_indent((f"{s.names[st.var]} = {item};", *lower_stmts(st.body, s, "a")),
+                         "        "),
+                "    }", "}")
+
+    def while_(self, st: While, s: Scope) -> Lines:
+        return (f"while ({cond(lower_expr(st.cond, s.names))}) {{",
+                *_indent(lower_stmts(st.body, s, "a")), "}")
+
+    def return_(self, st: Return, s: Scope) -> Lines:
+        if s.returns.kind is Kind.TUPLE:
+            if not isinstance(st.value, TupleLit) or len(st.value.elems) != len(s.returns.args):
+                raise UnsupportedProgram("cuda:return_shape")
+            parts = [coerce(lower_expr(e, s.names), e.type, t)
+                     for e, t in zip(st.value.elems, s.returns.args, strict=True)]
+            return (f"return lw_ret{{{', '.join(parts)}}};",)
+        return (f"return {coerce(lower_expr(st.value, s.names), st.value.type, s.returns)};",)
+
+    def break_(self, st: Break, s: Scope) -> Lines:
+        return ("break;",)
+
+    def continue_(self, st: Continue, s: Scope) -> Lines:
+        return ("continue;",)
+
+
+STMTS = CudaStmts()
+_METHODS: dict[type, Callable[[CudaStmts, Stmt, Scope], Lines]] = {
+    Assign: CudaStmts.assign, IndexAssign: CudaStmts.indexassign, Append: CudaStmts.append,
+    If: CudaStmts.if_, ForRange: CudaStmts.forrange, ForEach: CudaStmts.foreach,
+    While: CudaStmts.while_, Return: CudaStmts.return_, Break: CudaStmts.break_,
+    Continue: CudaStmts.continue_,
+}
+
+
+def lower_stmts(stmts: tuple[Stmt, ...], s: Scope, tag: str,
+                emitter: CudaStmts = STMTS) -> Lines:
+    out: list[str] = []
+    for i, st in enumerate(stmts):
+        method = _METHODS.get(type(st))
+        if method is None:
+            raise UnsupportedProgram("cuda:stmt", type(st).__name__)
+        sub = Scope(s.names, s.types, s.returns, f"{s.path}{tag}{i}")
+        out.extend(method(emitter, st, sub))
+    return tuple(out)
+
+
+# ---- names ----------------------------------------------------------------------------
+
+def _name_map(fn: Function) -> dict[str, str]:
+    """C++ names for parameters and locals inside the device code."""
+    reserved = types.RESERVED | FORBIDDEN_NAMES | _CUDA_NAMES
+    taken: set[str] = set()
+    out: dict[str, str] = {}
+    for name in [p.name for p in fn.signature.params] + [v.name for v in fn.locals]:
+        ok = (_IDENT.fullmatch(name) and name not in reserved and not name.startswith("lw")
+              and not name.startswith("tolk_") and "__" not in name and name.isascii())
+        base = name if ok else "v_" + re.sub(r"\W", "_", name.encode("ascii", "replace").decode())
+        cand, k = base, 2
+        while cand in taken or cand in reserved:
+            cand, k = f"{base}_{k}", k + 1
+        taken.add(cand)
+        out[name] = cand
+    return out
+
+
+# ---- assembly -------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Lowered:
+    """The device body (`lw_body` and what it needs) of one function, before the kernel."""
+    names: dict[str, str]
+    body_fn: str  # the whole `__device__ ... lw_body(...) { ... }` definition
+
+
+def _zero(t: IRType) -> str:
+    if t.kind is Kind.LIST:
+        return "nullptr"
+    return {Kind.INT: "0", Kind.FLOAT: "0.0", Kind.BOOL: "false",
+            Kind.STR: "lw::Str{nullptr, 0}"}[t.kind]
+
+
+def _body_type(sig: Signature) -> str:
+    return "lw_ret" if sig.returns.kind is Kind.TUPLE else ctype(sig.returns)
+
+
+def lower_body(fn: Function) -> Lowered:
+    sig = fn.signature
+    names = _name_map(fn)
+    all_types = {p.name: p.type for p in sig.params} | {v.name: v.type for v in fn.locals}
+    scope = Scope(names, all_types, sig.returns, "")
+    body = lower_stmts(fn.body or (), scope, "")
+    params = ", ".join(f"{ctype(p.type)} {names[p.name]}" for p in sig.params)
+    decls = tuple(f"{ctype(v.type)} {names[v.name]} = {_zero(v.type)};" for v in fn.locals)
+    rt = _body_type(sig)
+    tail: Lines = ()
+    if not (fn.body and isinstance(fn.body[-1], Return)):
+        tail = ("    __trap();  // Python would return None: outside the signature",
+                "    return {};")
+    lines = [f"__device__ {rt} lw_body({params}) {{",
+             *_indent(decls), *([""] if decls else []), *_indent(body), *tail, "}"]
+    return Lowered(names, "\n".join(lines))
+
+
+def _result_parts(sig: Signature) -> list[IRType]:
+    r = sig.returns
+    return list(r.args) if r.kind is Kind.TUPLE else [r]
+
+
+def result_struct(sig: Signature) -> str:
+    """`lw_result`: what the kernel hands back to the host (plain data, host-copyable)."""
+    fields = []
+    for k, t in enumerate(_result_parts(sig)):
+        if t.kind is Kind.STR:
+            fields += [f"const char* p{k};", f"long long n{k};"]
+        elif t.rank == 1:
+            fields += [f"{ctype(t.elem)}* p{k};", f"long long n{k};"]
+        elif t.rank == 2:
+            fields += [f"{ctype(t.scalar)}* p{k};", f"long long r{k};", f"long long c{k};"]
+        else:
+            fields.append(f"{ctype(t)} v{k};")
+    return "struct lw_result {\n" + "\n".join("    " + f for f in fields) + "\n};"
+
+
+def _store_result(sig: Signature, value: str) -> list[str]:
+    """Kernel lines that store lw_body's value into `out`."""
+    parts = _result_parts(sig)
+    tuple_ = sig.returns.kind is Kind.TUPLE
+    lines = []
+    for k, t in enumerate(parts):
+        v = f"{value}.e{k}" if tuple_ else value
+        if t.kind is Kind.STR:
+            lines += [f"out->p{k} = {v}.p;", f"out->n{k} = {v}.n;"]
+        elif t.rank == 1:
+            lines += [f"out->p{k} = {v}->p;", f"out->n{k} = {v}->n;"]
+        elif t.rank == 2:
+            lines.append(f"lw::flatten({v}, &out->p{k}, &out->r{k}, &out->c{k});")
+        else:
+            lines.append(f"out->v{k} = {v};")
+    return lines
+
+
+def _copy_back(sig: Signature) -> list[str]:
+    """Host lines that move `lw_r` (a copied lw_result) into the contract's results."""
+    names = types.result_names(sig)
+    lines = []
+    for k, t in enumerate(_result_parts(sig)):
+        o = names[k] if names else ""
+        if t.kind is Kind.STR or t.rank == 1:
+            lines += [f"*{o}_len = lw_r.n{k};",
+                      f"if (lw_r.n{k} <= {o}_cap) lw::copy_out({o}, lw_r.p{k}, lw_r.n{k});"]
+        elif t.rank == 2:
+            lines += [f"*{o}_rows = lw_r.r{k};", f"*{o}_cols = lw_r.c{k};",
+                      f"if (lw_r.r{k} * lw_r.c{k} <= {o}_cap) "
+                      f"lw::copy_out({o}, lw_r.p{k}, lw_r.r{k} * lw_r.c{k});"]
+        elif o:
+            lines.append(f"*{o} = lw_r.v{k};")
+    return lines
+
+
+def host_function(sig: Signature, kernel_launch: list[str]) -> str:
+    """The contract's host function around `kernel_launch` (lines that launch the kernel
+    with `lw_arena`, the device inputs `lw_d<i>` / scalars, and `lw_out`)."""
+    lines = [f"lw::Arena lw_arena = lw::open_arena({ARENA_BYTES}ULL);"]
+    frees = []
+    for i, p in enumerate(sig.params):
+        t = p.type
+        if t.kind is Kind.STR or t.rank == 1:
+            lines.append(f"auto* lw_d{i} = lw::to_device({p.name}, {p.name}_len);")
+            frees.append(f"cudaFree(lw_d{i});")
+        elif t.rank == 2:
+            lines.append(f"auto* lw_d{i} = lw::to_device({p.name}, {p.name}_rows * {p.name}_cols);")
+            frees.append(f"cudaFree(lw_d{i});")
+    lines += ["lw_result* lw_out = nullptr;", "cudaMalloc(&lw_out, sizeof(lw_result));",
+              *kernel_launch,
+              "lw_result lw_r{};",
+              "cudaMemcpy(&lw_r, lw_out, sizeof lw_r, cudaMemcpyDeviceToHost);",
+              *_copy_back(sig), "cudaFree(lw_out);", *frees, "cudaFree(lw_arena.base);"]
+    if not types.returns_void(sig):
+        lines.append("return lw_r.v0;")
+    return host_header(sig) + " {\n" + "\n".join("    " + ln for ln in lines) + "\n}"
+
+
+def _sequential_kernel(sig: Signature) -> tuple[str, list[str]]:
+    decls, args = kernel_params(sig)
+    lines = [
+        "// The Python body, sequential: one device thread runs it.",
+        f"__global__ void lw_kernel({', '.join(['lw::Arena arena', *decls, 'lw_result* out'])}) {{",
+        "    if (blockIdx.x != 0 || threadIdx.x != 0) return;",
+        "    lw::arena = arena;",
+        f"    {_body_type(sig)} r = lw_body({', '.join(args)});",
+        *("    " + ln for ln in _store_result(sig, "r")),
+        "}",
+    ]
+    launch = [f"lw_kernel<<<1, 1>>>({', '.join(['lw_arena', *launch_args(sig), 'lw_out'])});"]
+    return "\n".join(lines), launch
+
+
+def _tuple_struct(sig: Signature) -> str:
+    if sig.returns.kind is not Kind.TUPLE:
+        return ""
+    fields = " ".join(f"{ctype(t)} e{k};" for k, t in enumerate(sig.returns.args))
+    return f"struct lw_ret {{ {fields} }};\n\n"
+
+
+def lower_function(fn: Function) -> str:
+    """The whole candidate file for fn, or UnsupportedProgram with a reason."""
+    if fn.body is None:
+        raise UnsupportedProgram("lowering:no_body", fn.body_reason)
+    sig = fn.signature
+    if reason := types.supports(sig):
+        raise UnsupportedProgram(reason, sig.name)
+    for name in (sig.name, *(p.name for p in sig.params)):
+        # The host function's own locals and calls: lw_*, lw::, cuda*.
+        if name.startswith(("lw", "cuda")) or name in _CUDA_NAMES:
+            raise UnsupportedProgram("cuda:reserved_name", name)
+    for loc in fn.locals:
+        if loc.type.kind is Kind.TUPLE or types.unsupported_type(loc.type):
+            raise UnsupportedProgram("cuda:local_type", f"{loc.name}: {loc.type}")
+    low = lower_body(fn)
+    parallel = parallel_kernel(fn, low.names)
+    if parallel is not None:
+        kernel, host = parallel
+        device = ""
+        how = "a parallel kernel"
+    else:
+        kernel, launch = _sequential_kernel(sig)
+        host = host_function(sig, launch)
+        device = low.body_fn
+        how = "one device thread runs the body"
+    parts = [
+        f"// Lowered by tolk from the Python function `{sig.name}`: {how}.",
+        "#include <cuda_runtime.h>",
+        "#include <math.h>",
+        "",
+        runtime_source().rstrip(),
+        "",
+        _tuple_struct(sig) + result_struct(sig),
+        "",
+        device,
+        "",
+        kernel,
+        "",
+        host,
+        "",
+    ]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(parts))
