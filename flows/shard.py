@@ -75,6 +75,13 @@ def sample_row(fn: Function, cand: Candidate, verdict: Verdict, toolchain_versio
     }
 
 
+def _version(lang: Lang) -> str:
+    """The toolchain version for provenance; a missing compiler is not an error here: its
+    candidates end `unverified` with the reason (validators.validate)."""
+    tc = get_toolchain(lang)
+    return tc.version() if tc.availability() is None else f"{lang} (unavailable)"
+
+
 def _verdict_reject(fn: Function, lang: Lang, v: Verdict) -> Rejected:
     detail = v.reason
     if v.first_failure is not None:
@@ -170,7 +177,7 @@ def process_shard(items: Sequence[Program | Rejected], config: BuildConfig, *, r
     """Run every stage over one shard's programs."""
     out = ShardResult()
     limits = limits_for(config)
-    versions = {lang: get_toolchain(lang).version() for lang in config.langs}
+    versions = {lang: _version(lang) for lang in config.langs}
     work: list[tuple[int, Function]] = []
     pending: Counter[int] = Counter()
     for i, item in enumerate(items):

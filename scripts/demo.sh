@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PREFECT_SERVER_ANALYTICS_ENABLED=false
-exec .venv/bin/tolk run --source data/seed --to fortran --out out/demo "$@"
+exec .venv/bin/tolk run --source data/seed --to fortran,cobol,julia,cuda --out out/demo "$@"

@@ -286,3 +286,27 @@ def split_word(s: str, n: int) -> tuple[str, str]:
             assert b.first_failure is not None and s.first_failure is not None
             assert (b.first_failure.index, b.first_failure.args) == \
                 (s.first_failure.index, s.first_failure.args)
+
+
+@dataclasses.dataclass(frozen=True)
+class _NoCompiler:
+    """The Fortran toolchain on a machine without gfortran."""
+    inner: object
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+    def availability(self) -> str:
+        return "gfortran not found on PATH: apt-get install gfortran"
+
+
+def test_missing_compiler_gives_unverified_static_only_not_a_crash(fn_and_suite) -> None:
+    fn, suite = fn_and_suite
+    tc = _NoCompiler(FORTRAN)
+    items = [(GOOD, fn.signature, suite), (PRINTS, fn.signature, suite)]
+    batch = validate_batch(items, tc, LIMITS)
+    single = validate_candidate(GOOD, fn.signature, suite, tc, LIMITS)
+    for v in (batch[0], single):
+        assert v.status is VerdictStatus.UNVERIFIED, v
+        assert v.ran_on == "static-only" and v.reason.startswith("no_compiler: gfortran")
+    assert batch[1].status is VerdictStatus.REJECTED_STATIC  # static checks still run

@@ -97,7 +97,11 @@ def validate_batch(items: Sequence[BatchItem], toolchain: Toolchain,
             verdicts[i] = checked
         else:
             jobs.append(_Job(i, code, sig, suite, checked))
-    if isinstance(toolchain, BatchValidating) and jobs:
+    if jobs and (missing := toolchain.availability()) is not None:
+        # No compiler here (nvcc on a machine without CUDA): checked, never compiled.
+        results = [(j, unverified(toolchain, len(j.suite.vectors), missing, None,
+                                  missing="no_compiler")) for j in jobs]
+    elif isinstance(toolchain, BatchValidating) and jobs:
         done = toolchain.validate_batch([(j.code, j.sig, j.suite) for j in jobs], limits)
         results = list(zip(jobs, done, strict=True))
     elif isinstance(toolchain, BatchCompiled):

@@ -70,6 +70,8 @@ def validate_checked(code: str, sig: Signature, suite: TestSuite, toolchain: Too
                      limits: ValidationLimits, stdin: str) -> Verdict:
     """Compile and run a candidate that passed `precheck` (stdin: what it returned), alone,
     in a fresh work dir that is removed afterwards."""
+    if (missing := toolchain.availability()) is not None:
+        return unverified(toolchain, len(suite.vectors), missing, None, missing="no_compiler")
     workdir = Path(tempfile.mkdtemp(prefix="tolk-val-"))
     try:
         return _compile_and_run(code, sig, suite, toolchain, limits, workdir, stdin)
@@ -96,9 +98,10 @@ def ran_on(toolchain: Toolchain, executor: str) -> str:
 
 
 def unverified(toolchain: Toolchain, total: int, why: str, compiled: SandboxResult | None,
-               compiler_output: str = "") -> Verdict:
-    """The verdict when the runtime is absent: says how far validation got (ran_on)."""
-    return Verdict(VerdictStatus.UNVERIFIED, total=total, reason=f"no_runtime: {why}"[:300],
+               compiler_output: str = "", *, missing: str = "no_runtime") -> Verdict:
+    """The verdict when the runtime (or the compiler: missing="no_compiler") is absent
+    here; ran_on says how far validation got."""
+    return Verdict(VerdictStatus.UNVERIFIED, total=total, reason=f"{missing}: {why}"[:300],
                    compiler_output=compiler_output,
                    compile_s=compiled.wall_s if compiled else 0.0,
                    ran_on="compile-only" if compiled else "static-only")

@@ -113,6 +113,7 @@ class Lowerer:
     names: dict[str, tuple[str, IRType]]
     temps: list[str] = field(default_factory=list)
     _n: int = 0
+    _trap: tuple[str, str] | None = None  # (zero int, scratch string) for bound traps
 
     # ---- temporaries ------------------------------------------------------------------
 
@@ -121,6 +122,17 @@ class Lowerer:
         name = f"t-{self._n}"
         self.temps += data_item(name, t)
         return name
+
+    def in_bounds(self, idx: str, n: str) -> tuple[str, ...]:
+        """Statements that end the run when idx lies outside [0, n), where Python raises
+        IndexError: a string offset or matrix subscript that is past the logical length
+        but inside the item's capacity is not trapped by `-debug` on its own. The trap is
+        a reference modification at offset 0, which `-debug` always stops (exit 1)."""
+        if self._trap is None:
+            self._trap = (self.temp(INT), self.temp(STR))
+        z, c = self._trap
+        return (f"IF {idx} < 0 OR {idx} >= {p(n)}", f"    MOVE 0 TO {z}",
+                f"    MOVE {c}-txt({z}:1) TO {c}-txt(1:1)", "END-IF")
 
     # ---- helpers over values ----------------------------------------------------------
 
@@ -471,14 +483,17 @@ class Lowerer:
         if tt.kind is Kind.STR:
             s = self.expr(e.target)
             i = self.intval(e.index)
-            return Val("str", pre=s.pre + i.pre, base=s.base, off=plus(s.off, i.code), ln="1")
+            return Val("str", pre=s.pre + i.pre + self.in_bounds(i.code, s.ln), base=s.base,
+                       off=plus(s.off, i.code), ln="1")
         if tt.rank == 2:
             return self.row(e.target, e.index)
         # a matrix element m[i][j]
         if isinstance(e.target, Index) and e.target.target.type.rank == 2:
             m = self.expr(e.target.target)
             i, j = self.intval(e.target.index), self.intval(e.index)
-            return self._elem(m.code, f"{i.code} + 1, {j.code} + 1", e.type, m.pre + i.pre + j.pre)
+            checks = self.in_bounds(i.code, f"{m.code}-r") + self.in_bounds(j.code, f"{m.code}-c")
+            return self._elem(m.code, f"{i.code} + 1, {j.code} + 1", e.type,
+                              m.pre + i.pre + j.pre + checks)
         if tt.rank != 1:
             raise UnsupportedProgram("cobol:index", str(tt))
         g = self.expr(e.target)
@@ -496,7 +511,8 @@ class Lowerer:
         iv = self.intval(i)
         t = self.temp(list_of(m.type.elem.elem))
         k = self.temp(INT)
-        return Val("list", t, (*g.pre, *iv.pre, f"MOVE {g.code}-c TO {t}-n",
+        return Val("list", t, (*g.pre, *iv.pre, *self.in_bounds(iv.code, f"{g.code}-r"),
+                               f"MOVE {g.code}-c TO {t}-n",
                                f"PERFORM VARYING {k} FROM 1 BY 1 UNTIL {k} > {t}-n",
                                f"    MOVE {g.code}-v({iv.code} + 1, {k}) TO {t}-v({k})",
                                "END-PERFORM"))
@@ -533,7 +549,9 @@ class Lowerer:
                 x = args[0]
                 if isinstance(x, Index) and x.target.type.rank == 2:  # len(m[i])
                     m = self.expr(x.target)
-                    return Val("num", f"{m.code}-c", m.pre)
+                    i = self.intval(x.index)
+                    return Val("num", f"{m.code}-c",
+                               m.pre + i.pre + self.in_bounds(i.code, f"{m.code}-r"))
                 v = self.expr(x)
                 if v.kind == "str":
                     return Val("num", p(v.ln), v.pre)

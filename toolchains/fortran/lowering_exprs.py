@@ -233,7 +233,7 @@ def _small(k: int) -> str:
     return str(k) if abs(k) < 2**31 else f"{k}_int64"
 
 
-_SIMPLE = re.compile(r"[A-Za-z_]\w*|\d+(_int64)?")
+_SIMPLE = re.compile(r"[A-Za-z_]\w*")
 
 
 def subscript(target: Expr, idx: Expr, s: Scope) -> tuple[Frag, str]:
@@ -443,7 +443,8 @@ class FortranExprs:
         tgt = self._designator(lower_expr(e.target, s.at("x", 0)), s)
         if tgt_t.kind is Kind.STR:
             if not _SIMPLE.fullmatch(i):
-                # gfortran 12's -fcheck=bounds skips `s(i + 1:i + 1)` but checks `s(k:k)`.
+                # gfortran 12's -fcheck=bounds skips `s(i + 1:i + 1)` and `s(1:1)` (an empty
+                # s) but checks `s(k:k)` with k a variable.
                 k = s.hidden("k")
                 idx = derive(k, INT, ATOM, idx, pre=(f"{k} = {i}",), temps=((k, INT),))
                 i = k
