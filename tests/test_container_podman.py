@@ -318,6 +318,41 @@ def test_seed_corpus_verdicts_match_bwrap(store: Path, lang: str) -> None:
     assert mismatches == []
 
 
+# --- the hostile suites under podman ------------------------------------------------------
+
+from tests.test_hostile import watched  # noqa: E402,F401 - the fixture, shared
+
+
+@pytest.mark.parametrize("lang", _parity_langs())
+def test_hostile_suite_is_contained_by_podman(store: Path, lang: str, watched: dict) -> None:
+    """Every hostile case of the language, with and without static checks, in containers."""
+    from tests.test_hostile import (
+        HONEST, _LIMITS, _NoStaticChecks, _SUITE, _assert_machine_untouched, _hostile_dir,
+        _render, _sig,
+    )
+    from tolk.ir.frontend import analyze_source
+    from tolk.toolchains.registry import get_toolchain
+    from tolk.validators.validate import validate_candidate
+    from tolk.validators.verdict import VerdictStatus
+
+    tc = get_toolchain(lang)
+    limits = dataclasses.replace(_LIMITS, executor="podman")
+    cases = sorted(_hostile_dir(tc).glob(f"*{tc.source_suffix}"))
+    assert len(cases) >= 15
+    for path in cases:
+        code = _render(path, watched)
+        static_only = "static-only" in code.splitlines()[0]
+        for checked in (tc, _NoStaticChecks(tc)):
+            v = validate_candidate(code, _sig(), _SUITE, checked, limits)
+            if checked is tc or not static_only:
+                assert v.status is not VerdictStatus.PASSED, (path.stem, v)
+            _assert_machine_untouched(v, watched)
+            assert our_containers() == [], path.stem
+    honest = tc.lower(analyze_source(HONEST)[0])
+    control = validate_candidate(honest, _sig(), _SUITE, tc, limits)
+    assert control.status is VerdictStatus.PASSED and control.ran_on == "podman", control
+
+
 # --- doctor on a real container -----------------------------------------------------------
 
 def test_doctor_runs_the_compiler_inside_and_reports_when_it_is_missing(
