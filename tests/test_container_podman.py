@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests._procs import procs_of
+
 from tolk.toolchains.container_build import (
     DEFAULT_SUITE, build_offline, engine_base_argv, find_mirror, mirror_problem,
 )
@@ -94,20 +96,6 @@ def our_containers() -> list[str]:
     out = subprocess.run([*engine_base_argv("podman"), "ps", "-a", "--format", "{{.Names}}"],
                          capture_output=True, text=True, stdin=subprocess.DEVNULL, check=True).stdout
     return [n for n in out.split() if n.startswith("tolk-")]
-
-
-def procs_of(uid: int) -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                status = Path(f"/proc/{entry}/status").read_text()
-            except OSError:
-                continue
-            uids = next(line for line in status.splitlines() if line.startswith("Uid:")).split()
-            if int(uids[1]) == uid:
-                pids.append(int(entry))
-    return pids
 
 
 # --- the build ----------------------------------------------------------------------------

@@ -8,7 +8,9 @@ absent, the secret unchanged and never echoed in compiler or runtime output, no
 connection reached the loopback listener. A case whose first line says `static-only`
 is a policy matter the sandbox cannot see (the hostile/README.md table says why): without
 static checks it is held only to the machine checks. An honest control candidate must
-still pass afterwards. Hostile code never runs without bubblewrap.
+still pass afterwards. A case whose first line says `compile-time bomb` is valid code that
+must end in `compile_error` under the compile limits. Hostile code never runs without
+bubblewrap.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import os
 import secrets
 import socket
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from tests._procs import procs_left
 
 from tolk.ir.frontend import analyze_source
 from tolk.ir.function import Function, Signature
@@ -83,26 +86,6 @@ def _sig() -> Signature:
     return fn.signature
 
 
-def _uid_procs(uid: int) -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}").st_uid == uid:
-                    pids.append(int(entry))
-            except FileNotFoundError:
-                pass
-    return pids
-
-
-def _wait_no_procs(uid: int, deadline_s: float = 10.0) -> list[int]:
-    """Processes of uid still alive after the deadline (a SIGKILLed namespace takes a moment)."""
-    end = time.monotonic() + deadline_s
-    while (left := _uid_procs(uid)) and time.monotonic() < end:
-        time.sleep(0.05)
-    return left
-
-
 @pytest.fixture
 def watched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Host-side targets of the attacks: marker dir, secret file, loopback listener, env canary."""
@@ -130,7 +113,7 @@ def _render(path: Path, w: dict) -> str:
 
 
 def _assert_machine_untouched(v: Verdict, w: dict) -> None:
-    assert _wait_no_procs(HOSTILE_UID) == [], "a sandboxed process outlived its run"
+    assert procs_left(HOSTILE_UID) == [], "a sandboxed process outlived its run"
     assert not w["marker"].exists()
     assert w["secret"].read_text() == w["token"] + "\n"
     assert w["token"] not in v.compiler_output + v.runtime_output
@@ -153,6 +136,8 @@ def test_hostile_case_is_contained(lang: str, path: Path, watched: dict) -> None
     assert code.splitlines()[0].strip(), "first line must name the attack"
     v = validate_candidate(code, _sig(), _SUITE, tc, _limits(tc))
     assert v.status is not VerdictStatus.PASSED, v
+    if "compile-time bomb" in code.splitlines()[0]:
+        assert v.status is VerdictStatus.COMPILE_ERROR, v  # valid code the compiler chokes on
     _assert_machine_untouched(v, watched)
 
 
@@ -177,6 +162,11 @@ def test_hostile_case_is_contained_by_the_sandbox_alone(lang: str, path: Path,
     bare = validate_candidate(code, _sig(), _SUITE, _NoStaticChecks(tc), _limits(tc))
     if not static_only or tc.runtime_problem() is not None:
         assert bare.status is not VerdictStatus.PASSED, bare
+    if tc.runtime_problem() is not None:
+        # Nothing runs here (no GPU, no julia): the sandboxed compile is all there is to attack.
+        assert bare.status in (VerdictStatus.UNVERIFIED, VerdictStatus.COMPILE_ERROR), bare
+    if "compile-time bomb" in code.splitlines()[0]:
+        assert bare.status is VerdictStatus.COMPILE_ERROR, bare  # held by the compile limits
     _assert_machine_untouched(bare, watched)
 
 

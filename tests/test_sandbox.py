@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests._procs import procs_of
+
 from tolk.validators.reference import sandbox_python
 from tolk.validators.sandbox import SandboxPolicy, available_executors, run_sandboxed
 
@@ -43,20 +45,6 @@ def workdir() -> Iterator[Path]:
 def py(code: str, workdir: Path, executor: str = "bwrap", **kw: object):
     return run_sandboxed([PYTHON, "-S", "-c", code], workdir=workdir, policy=policy(**kw),
                          executor=executor)
-
-
-def procs_of(uid: int) -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                status = Path(f"/proc/{entry}/status").read_text()
-            except OSError:
-                continue
-            uids = next(line for line in status.splitlines() if line.startswith("Uid:")).split()
-            if int(uids[1]) == uid:
-                pids.append(int(entry))
-    return pids
 
 
 def test_available_executors_reports_host() -> None:
