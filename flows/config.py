@@ -20,8 +20,28 @@ class BuildConfig(BaseModel):
     out: str = Field(description="Output directory (parquet shards, rejects, stats)")
     langs: list[Lang] = Field(default=[Lang.FORTRAN], min_length=1,
                               description="Target languages")
-    translator: Literal["lowering"] = Field(
+    source_options: dict[str, str] = Field(
+        default_factory=dict, description="Source adapter options (columns, license, pattern, ...)")
+    translator: Literal["lowering", "vllm", "openai", "replay"] = Field(
         default="lowering", description="How candidates are produced (lowering needs no model)")
+    strategy: Literal["direct", "via-ir", "draft"] = Field(
+        default="direct", description="LLM translation strategy (ignored by lowering)")
+    model: str = Field(default="", description="Model path or name (vllm), served model (openai)")
+    model_revision: str = Field(default="", description="Model revision recorded in provenance")
+    base_url: str = Field(default="", description="OpenAI-compatible server, e.g. http://host:8000/v1")
+    cassette: str = Field(default="", description="Replay cassette (JSONL) for --translator replay")
+    repair_rounds: int = Field(default=2, ge=0, le=10,
+                               description="Extra LLM rounds with compiler/test feedback")
+    temperature: float = Field(default=0.2, ge=0, le=2)
+    top_p: float = Field(default=0.95, gt=0, le=1)
+    max_tokens: int = Field(default=1024, ge=16, le=32_768)
+    samples_per_prompt: int = Field(default=1, ge=1, le=64, description="n completions per prompt")
+    llm_concurrency: int = Field(default=8, ge=1, le=1024,
+                                 description="In-flight requests to an OpenAI-compatible server")
+    llm_limit: str = Field(default="", description="Prefect global concurrency limit name "
+                           "for the LLM stage ('' = none)")
+    min_line_coverage: float = Field(default=0.9, ge=0, le=1,
+                                     description="Reference line coverage the vectors must reach")
     shard_size: int = Field(default=4, ge=1, le=100_000,
                             description="Programs per shard (one Prefect task each)")
     max_programs: int | None = Field(default=None, ge=1, description="Stop after this many")
@@ -49,5 +69,6 @@ class BuildConfig(BaseModel):
     def fingerprint(self) -> str:
         """Settings that change what a shard produces (not where it is written or how fast)."""
         relevant = self.model_dump(mode="json", exclude={"source", "out", "workers", "max_programs",
-                                                         "shard_size", "batch_size"})
+                                                         "shard_size", "batch_size", "base_url",
+                                                         "llm_concurrency", "llm_limit"})
         return content_id(json.dumps(relevant, sort_keys=True))
