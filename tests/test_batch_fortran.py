@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -15,7 +16,7 @@ from tolk.lang import Lang
 from tolk.outcome import Rejected
 from tolk.toolchains.fortran import FORTRAN
 from tolk.toolchains.fortran.batch import (
-    CANDIDATES_FILE, HARNESS_FILE, batch_files, blame, rename_module,
+    CANDIDATES_FILE, HARNESS_FILE, batch_files, blame, prebuilt, rename_module,
 )
 from tolk.translators.lowering import LoweringTranslator
 from tolk.validators.testgen import build_test_suite
@@ -74,8 +75,15 @@ def test_files_share_runners_by_types_and_keep_intrinsic_names_direct() -> None:
     cands, harness = files[CANDIDATES_FILE], files[HARNESS_FILE]
     assert cands.count('# 1 "candidate.f90"\n') == 3  # the unrenamable one is left out
     assert "candidate_0003" not in cands
-    assert harness.count("\nmodule tolk_runner_0000\n") == 1  # total and largest share it
-    assert "tolk_runner_0001" not in harness
+    # total and largest share one prebuilt runner, which the harness file only uses
+    runner = [ln for ln in harness.splitlines() if ln.startswith("  use tolk_runner_")]
+    assert len(runner) == 3 and len(set(runner)) == 1
+    assert "\nmodule tolk_runner_" not in harness and "module tolk_wire" not in harness
+    parts = prebuilt(items, "gfortran", ["-O1"], "gfortran 12")
+    assert [p.link for p in parts] == [("tolk_wire.o",), (runner[0].split()[1].rstrip(",") + ".o",)]
+    assert parts[0].key != parts[1].key
+    assert prebuilt(items[:1], "gfortran", ["-O1"], "gfortran 12") == parts  # keys are stable
+    assert prebuilt(items, "gfortran", ["-O0"], "gfortran 12")[1].key != parts[1].key
     assert "  use candidate_0002, only: target => sum\n" in harness  # direct runner
     assert "  subroutine run_0002()\n" in harness
     for k in range(4):
@@ -102,13 +110,28 @@ def test_blame_after_a_fatal_stop_names_only_the_first_uncompiled(tmp_path: Path
     assert blame(tmp_path, out, 5) == {1, 2, 3, 4}
 
 
+def _prebuild(dest: Path, items: list[tuple[str, Signature]]) -> list[str]:
+    """Build the prebuilt parts into dest (what validate_batch caches); the link list."""
+    link: list[str] = []
+    for part in FORTRAN.batch_prebuilt(items):
+        d = Path(tempfile.mkdtemp(dir=dest))
+        for name, text in part.files.items():
+            (d / name).write_text(text)
+        subprocess.run(part.argv, cwd=d, check=True, capture_output=True)
+        for name in part.outputs:
+            shutil.copyfile(d / name, dest / name)
+        link += part.link
+    return link
+
+
 @needs_gfortran
 def test_batch_run_argv_and_a_bad_index(tmp_path: Path) -> None:
     items = [(module("f"), sig("f")), (module("g", "    res = -1\n"), sig("g"))]
     files = FORTRAN.batch_files(items)
     for name, text in files.items():
         (tmp_path / name).write_text(text)
-    built = subprocess.run(FORTRAN.batch_compile_argv(files), cwd=tmp_path,
+    link = _prebuild(tmp_path, items)
+    built = subprocess.run(FORTRAN.batch_compile_argv(files) + link, cwd=tmp_path,
                            capture_output=True, text=True, check=False)
     assert built.returncode == 0, built.stderr
     stdin = encode_inputs([([1, 2, 3],)], [INT_LIST])
@@ -125,7 +148,8 @@ def _build(tmp_path: Path, items: list[tuple[str, Signature]]) -> set[int] | Non
     files = FORTRAN.batch_files(items)
     for name, text in files.items():
         (d / name).write_text(text)
-    built = subprocess.run(FORTRAN.batch_compile_argv(files), cwd=d,
+    link = _prebuild(d, items)
+    built = subprocess.run(FORTRAN.batch_compile_argv(files) + link, cwd=d,
                            capture_output=True, text=True, check=False)
     if built.returncode == 0:
         return None
@@ -161,10 +185,12 @@ def test_lowered_seed_corpus_builds_in_one_invocation(tmp_path: Path) -> None:
                 if not isinstance(cand, Rejected):
                     work.append((fn.signature, suite, cand.code))
     assert len(work) > 40
-    files = FORTRAN.batch_files([(code, s) for s, _, code in work])
+    items = [(code, s) for s, _, code in work]
+    files = FORTRAN.batch_files(items)
     for name, text in files.items():
         (tmp_path / name).write_text(text)
-    built = subprocess.run(FORTRAN.batch_compile_argv(files), cwd=tmp_path,
+    link = _prebuild(tmp_path, items)
+    built = subprocess.run(FORTRAN.batch_compile_argv(files) + link, cwd=tmp_path,
                            capture_output=True, text=True, check=False)
     assert built.returncode == 0, built.stderr[-3000:]
     for k, (s, suite, _) in enumerate(work):

@@ -310,3 +310,46 @@ def test_missing_compiler_gives_unverified_static_only_not_a_crash(fn_and_suite)
         assert v.status is VerdictStatus.UNVERIFIED, v
         assert v.ran_on == "static-only" and v.reason.startswith("no_compiler: gfortran")
     assert batch[1].status is VerdictStatus.REJECTED_STATIC  # static checks still run
+
+
+@dataclasses.dataclass(frozen=True)
+class _BrokenPrebuilt:
+    """The Fortran toolchain whose shared runner part does not compile (a bug of ours)."""
+    inner: object = FORTRAN
+
+    def batch_prebuilt(self, items):
+        parts = FORTRAN.batch_prebuilt(items)
+        bad = dataclasses.replace(parts[-1], key=parts[-1].key + "-broken",
+                                  files={n: t + "\nthis is not fortran\n"
+                                         for n, t in parts[-1].files.items()})
+        return [*parts[:-1], bad]
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+
+def test_a_prebuilt_part_that_fails_sends_its_chunk_down_the_single_path(fn_and_suite) -> None:
+    fn, suite = fn_and_suite
+    codes = [GOOD, WRONG, SYNTAX_ERROR]
+    got = validate_batch([(c, fn.signature, suite) for c in codes], _BrokenPrebuilt(), LIMITS)
+    assert [v.status for v in got] == [VerdictStatus.PASSED, VerdictStatus.WRONG_ANSWER,
+                                       VerdictStatus.COMPILE_ERROR]
+    assert "Syntax error" in got[2].compiler_output  # its own output: the single path's
+
+
+def test_prebuilt_parts_are_compiled_once_per_process(fn_and_suite, monkeypatch) -> None:
+    import tolk.validators.batch as engine
+    fn, suite = fn_and_suite
+    monkeypatch.setattr(engine, "_PREBUILT", engine._PrebuiltCache())
+    built: list[list[str]] = []
+    real = engine._PrebuiltCache._build
+
+    def counting(part, toolchain, limits, root):
+        built.append(part.argv)
+        return real(part, toolchain, limits, root)
+
+    monkeypatch.setattr(engine._PrebuiltCache, "_build", staticmethod(counting))
+    items = [(c, fn.signature, suite) for c in (GOOD, WRONG, GOOD, GOOD, WRONG, GOOD)]
+    got = validate_batch(items, FORTRAN, LIMITS, batch_size=2)
+    assert [v.passed == v.total for v in got] == [True, False, True, True, False, True]
+    assert len(built) == 2  # tolk_wire and the one runner, for three chunks

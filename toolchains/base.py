@@ -18,12 +18,16 @@ breach; `@MARKER@` / `@SECRET@` are replaced by host paths the hostile-suite tes
 Batching (optional, see `tolk.validators.batch`): a toolchain that can build many
 candidates in one compiler invocation also satisfies `BatchCompiled`; one that validates
 many candidates in one long-lived process (Julia) provides `validate_batch` itself
-(`BatchValidating`). Engines detect both with isinstance, never by language.
+(`BatchValidating`). Engines detect both with isinstance, never by language. A
+`BatchCompiled` toolchain whose harness has parts that do not depend on the candidates
+(wire helpers, one loop per signature shape) can also be `BatchPrebuilding`: the engine
+compiles each such part once per process and links it into every chunk that needs it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from tolk.ir.function import Function, Signature
@@ -34,7 +38,8 @@ if TYPE_CHECKING:
     from tolk.validators.validate import ValidationLimits
     from tolk.validators.verdict import Verdict
 
-__all__ = ["Toolchain", "BatchCompiled", "BatchValidating", "BatchItem"]
+__all__ = ["Toolchain", "BatchCompiled", "BatchValidating", "BatchPrebuilding", "BatchItem",
+           "Prebuilt"]
 
 #: one candidate of a batch: (candidate code, its signature, the vectors that judge it)
 BatchItem = tuple[str, Signature, "TestSuite"]
@@ -133,4 +138,30 @@ class BatchValidating(Protocol):
     def validate_batch(self, items: Sequence[BatchItem],
                        limits: "ValidationLimits") -> list["Verdict"]:
         """One verdict per item, in order; same guarantees as validate_candidate."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Prebuilt:
+    """A part of a batch build that no candidate's text changes (harness support code).
+
+    `argv` compiles `files` in a fresh work dir (sandboxed like any compile); the files
+    named in `outputs` are then copied into every chunk's work dir that lists this part,
+    and `link` (a subset of outputs) is appended to that chunk's compile argv. Equal keys
+    must mean interchangeable builds: the key hashes everything that shapes the output
+    (sources, flags, compiler version)."""
+
+    key: str
+    files: dict[str, str]
+    argv: list[str]
+    outputs: tuple[str, ...]
+    link: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class BatchPrebuilding(Protocol):
+    """A `BatchCompiled` toolchain whose chunk builds reuse `Prebuilt` parts."""
+
+    def batch_prebuilt(self, items: Sequence[tuple[str, Signature]]) -> list[Prebuilt]:
+        """The prebuilt parts the build of `items` (as `batch_files` writes it) needs."""
         ...

@@ -12,6 +12,12 @@ path (`precheck`). Then, by what the toolchain can do (isinstance, never by lang
   like a single run. When the runtime is absent the chunk ends `unverified` (compile-only).
 - anything else: `validate_candidate`'s path, one candidate after the other.
 
+A `BatchPrebuilding` toolchain's `Prebuilt` parts (harness code no candidate changes) are
+compiled once per process and executor, sandboxed like any compile, and copied into
+every chunk that needs them: a chunk then compiles only its candidates and the thin glue
+between them and the shared parts. A part that fails to build (a bug of ours, never a
+candidate's) sends its chunks down the single path.
+
 Key contracts:
 - Same verdicts as `validate_candidate` item by item (status, pass counts, first failing
   vector, reason; see the exception below): whatever could make a batchmate matter falls
@@ -42,11 +48,13 @@ Key contracts:
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import logging
 import math
 import shutil
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +62,11 @@ from typing import Protocol, runtime_checkable
 
 from tolk.ir.function import Signature
 from tolk.ir.vectors import TestSuite
-from tolk.toolchains.base import BatchCompiled, BatchItem, BatchValidating, Toolchain
+from tolk.toolchains.base import (
+    BatchCompiled, BatchItem, BatchPrebuilding, BatchValidating, Prebuilt, Toolchain,
+)
 from tolk.validators.sandbox import SandboxPolicy, SandboxResult, run_sandboxed
+from tolk.validators.uids import lease_uid
 from tolk.validators.validate import (
     ValidationLimits, judge, policy_for, precheck, ran_on, unverified, validate_checked,
 )
@@ -131,6 +142,65 @@ def chunk_compile_policy(policy: SandboxPolicy, n: int) -> SandboxPolicy:
         file_size_bytes=scaled(policy.file_size_bytes))
 
 
+class _PrebuiltCache:
+    """Built `Prebuilt` parts of this process, by (key, executor); built once, thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._built: dict[tuple[str, str], Path | None] = {}
+        self._root: Path | None = None
+
+    def get(self, part: Prebuilt, toolchain: Toolchain, limits: ValidationLimits) -> Path | None:
+        """The dir holding part's outputs, or None when it cannot be built."""
+        key = (part.key, limits.executor)
+        with self._lock:
+            lock = self._key_locks.setdefault(key, threading.Lock())
+            if self._root is None:
+                self._root = Path(tempfile.mkdtemp(prefix="tolk-prebuilt-"))
+                atexit.register(shutil.rmtree, self._root, True)
+            root = self._root
+        with lock:
+            if key in self._built:
+                return self._built[key]
+            built, final = self._build(part, toolchain, limits, root)
+            if final:  # a timeout (a loaded machine) is tried again by the next chunk
+                self._built[key] = built
+            return built
+
+    @staticmethod
+    def _build(part: Prebuilt, toolchain: Toolchain, limits: ValidationLimits,
+               root: Path) -> tuple[Path | None, bool]:
+        workdir = Path(tempfile.mkdtemp(prefix="part-", dir=root))
+        for name, text in part.files.items():
+            (workdir / name).write_text(text)
+        res = run_sandboxed(part.argv, workdir=workdir, policy=policy_for(limits.compile, toolchain),
+                            executor=limits.executor)
+        if res.returncode == 0 and all((workdir / o).is_file() for o in part.outputs):
+            return workdir, True
+        log.warning("prebuilt harness part %s failed to build (rc=%s); its chunks take the "
+                    "single path: %s", part.key, res.returncode, (res.stdout + res.stderr)[-2000:])
+        shutil.rmtree(workdir, ignore_errors=True)
+        return None, not res.timed_out
+
+
+_PREBUILT = _PrebuiltCache()
+
+
+def _prebuilt_for(chunk: Sequence[_Job], toolchain: Toolchain,
+                  limits: ValidationLimits) -> list[tuple[Prebuilt, Path]] | None:
+    """The chunk's prebuilt parts, built; None when one of them cannot be."""
+    if not isinstance(toolchain, BatchPrebuilding):
+        return []
+    parts = []
+    for part in toolchain.batch_prebuilt([(j.code, j.sig) for j in chunk]):
+        built = _PREBUILT.get(part, toolchain, limits)
+        if built is None:
+            return None
+        parts.append((part, built))
+    return parts
+
+
 def _alone(job: _Job, toolchain: Toolchain, limits: ValidationLimits) -> Verdict:
     return validate_checked(job.code, job.sig, job.suite, toolchain, limits, job.stdin)
 
@@ -154,11 +224,17 @@ def _build(chunk: Sequence[_Job], toolchain: Toolchain,
             log.warning("batch_files failed for a chunk of %d; validating each alone", n,
                         exc_info=True)
             return [(j, _alone(j, toolchain, limits)) for j in chunk]
+        prebuilt = _prebuilt_for(chunk, toolchain, limits)
+        if prebuilt is None:
+            return [(j, _alone(j, toolchain, limits)) for j in chunk]
         for name, text in files.items():
             (workdir / name).write_text(text)
+        for part, built in prebuilt:
+            for name in part.outputs:
+                shutil.copyfile(built / name, workdir / name)
+        argv = toolchain.batch_compile_argv(files) + [x for p, _ in prebuilt for x in p.link]
         policy = chunk_compile_policy(policy_for(limits.compile, toolchain), n)
-        comp = run_sandboxed(toolchain.batch_compile_argv(files), workdir=workdir,
-                             policy=policy, executor=limits.executor)
+        comp = run_sandboxed(argv, workdir=workdir, policy=policy, executor=limits.executor)
         if comp.timed_out or comp.killed_for_output or comp.returncode != 0:
             blamed = _blame(toolchain, workdir, comp, n)
         else:
@@ -192,9 +268,23 @@ def _run_chunk(chunk: Sequence[_Job], toolchain: Toolchain, limits: ValidationLi
     if (why := toolchain.runtime_problem()) is not None:
         return [(j, dataclasses.replace(unverified(toolchain, len(j.suite.vectors), why, comp),
                                         compile_s=share)) for j in chunk], []
+    policy = policy_for(limits.run, toolchain)
+    if policy.uid is not None:
+        return _run_each(chunk, toolchain, limits, workdir, share, policy)
+    with lease_uid() as uid:
+        # One uid for the chunk's runs, one after the other: the work dir is handed over
+        # once, not per candidate (runs are read-only, and each one's pid namespace dies
+        # with it).
+        return _run_each(chunk, toolchain, limits, workdir, share,
+                         dataclasses.replace(policy, uid=uid))
+
+
+def _run_each(chunk: Sequence[_Job], toolchain: Toolchain, limits: ValidationLimits,
+              workdir: Path, share: float, run_policy: SandboxPolicy,
+              ) -> tuple[list[tuple[_Job, Verdict]], list[_Job]]:
+    assert isinstance(toolchain, BatchCompiled)
     results: list[tuple[_Job, Verdict]] = []
     retry: list[_Job] = []
-    run_policy = policy_for(limits.run, toolchain)
     for k, job in enumerate(chunk):
         run = run_sandboxed(toolchain.batch_run_argv(k), workdir=workdir, stdin=job.stdin,
                             policy=run_policy, writable_workdir=False, executor=limits.executor)

@@ -25,7 +25,8 @@ Key contracts:
   `run_sandboxed` returns, no process of the run is left (under `host`, one that called
   setsid() can escape).
 - As root with bwrap, the work dir and its contents become owned by `policy.uid` (chown
-  -R): pass a fresh per-run directory, never a shared one.
+  -R): pass a fresh per-run directory, never a shared one. A read-only run in a dir that
+  uid already owns skips the walk (a batch's runs under one uid after its compile).
 - A bind the dropped uid cannot reach (a pyenv Python under a 0700 /root) is relayed: a
   private mount namespace bind-mounts it under /run/tolk-relay before the uid drop, so
   no host permission changes. Host mounts are untouched.
@@ -343,7 +344,7 @@ def _bwrap_chain(argv: list[str], workdir: Path, policy: SandboxPolicy, writable
         relays.append((str(path), str(point)))
         return str(point)
 
-    if root:
+    if root and (writable or workdir.stat().st_uid != policy.uid):
         if len(workdir.parts) < 3:  # "/", "/tmp": never chown a shared directory
             raise ConfigError(f"refusing to chown {workdir}: use a per-run work dir")
         _chown_tree(workdir, policy.uid)

@@ -6,21 +6,24 @@ the single build's flags (only `-fmax-errors` differs):
     batch_candidates.f90  candidate k's own text, its `module candidate` renamed on the
                           tree-sitter parse (module and end-module name nodes only) to
                           `candidate_<kkkk>`, each preceded by `# 1 "candidate.f90"`
-    batch_harness.f90     module tolk_wire (the read/write helpers), one runner module per
-                          parameter/result types shared by several candidates (the single
-                          harness's loop as `run(target)`, target a dummy procedure with
-                          the contract's interface), one module tolk_harness_<kkkk> per
-                          candidate (`run_<kkkk>`: calls the shared runner with
-                          `candidate_<kkkk>`'s procedure, or is itself the loop, calling
-                          it directly), and the driver `program harness`, which calls
-                          `run_<k>` for the index given as its first argument.
+    batch_harness.f90     one module tolk_harness_<kkkk> per candidate (`run_<kkkk>`:
+                          calls the shared runner of its types with `candidate_<kkkk>`'s
+                          procedure, or is itself the loop, calling it directly), and the
+                          driver `program harness`, which calls `run_<k>` for the index
+                          given as its first argument.
+
+The parts no candidate changes are `Prebuilt` (`prebuilt`): module tolk_wire (every
+read/write helper) and one runner module per parameter/result types (the single harness's
+loop as `run(target)`, target a dummy procedure with the contract's interface, named
+`tolk_runner_<hash of its text>`). The engine compiles each once per process and links
+its object into every chunk, so a chunk compiles its candidates plus ~10 lines of glue
+each: the harness used to cost about as much to compile as the candidates.
 
 Why so few files: gfortran starts one compiler process per source file (~18 ms each
-here), which would cost more than compiling a small candidate. Why one call, harness at
--O1 too: at -O0 (a second call) the harness compiles ~15% faster per candidate, but a
-candidate that returns an unallocated result (undefined behaviour) then ended in the
-harness's `error stop` instead of the single harness's SIGSEGV in 3 of 8 runs; at -O1 in
-1 of 8 (validators/batch.py documents the exception).
+here), which would cost more than compiling a small candidate. Everything is built with
+the single path's flags (-O1): at -O0 a candidate that returns an unallocated result
+(undefined behaviour) more often ended in the harness's `error stop` instead of the
+single harness's SIGSEGV (validators/batch.py documents the exception).
 
 Key contracts:
 - Candidates cannot see each other: every name a candidate defines lives in its own
@@ -46,6 +49,7 @@ Key contracts:
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -55,10 +59,11 @@ import tree_sitter
 import tree_sitter_fortran
 
 from tolk.ir.function import Signature
-from tolk.toolchains.fortran.harness import render_runner, render_wire
+from tolk.toolchains.base import Prebuilt
+from tolk.toolchains.fortran.harness import render_runner, render_wire_all
 from tolk.toolchains.fortran.types import fortran_name
 
-__all__ = ["batch_files", "blame", "compile_argv", "rename_module", "render_driver",
+__all__ = ["batch_files", "blame", "compile_argv", "prebuilt", "rename_module", "render_driver",
            "CANDIDATES_FILE", "HARNESS_FILE", "EXECUTABLE"]
 
 CANDIDATES_FILE = "batch_candidates.f90"
@@ -139,6 +144,20 @@ def _text(src: bytes, node: tree_sitter.Node) -> str:
     return src[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
 
+def _runner_key(sig: Signature) -> str | None:
+    """The shared runner text for sig's types, or None when the candidate needs a direct one."""
+    return None if fortran_name(sig.name) in _INTRINSICS else _shared_runner(sig)
+
+
+@functools.lru_cache(maxsize=4096)
+def _shared_runner(sig: Signature) -> str:
+    return render_runner(sig, "tolk_runner")
+
+
+def _runner_module(key: str) -> str:
+    return "tolk_runner_" + hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
 def batch_files(items: Sequence[tuple[str, Signature]]) -> dict[str, str]:
     """The two source files of one build (see the module docstring)."""
     cands: list[str] = []
@@ -146,25 +165,45 @@ def batch_files(items: Sequence[tuple[str, Signature]]) -> dict[str, str]:
         renamed = rename_module(code, module_name(k))
         if renamed is not None:  # else left out: its missing module blames it
             cands.append(_CANDIDATE_MARKER + renamed + ("" if renamed.endswith("\n") else "\n"))
-    # Candidates of the same types share one runner (compiling a harness loop costs about
-    # as much as a small candidate); a runner used once calls its candidate directly.
-    keys = [render_runner(sig, "tolk_runner")
-            if fortran_name(sig.name) not in _INTRINSICS else f"direct:{k}"
-            for k, (_, sig) in enumerate(items)]
-    counts = Counter(keys)
-    shared = {key: f"tolk_runner_{i:04d}" for i, key in
-              enumerate(k for k in counts if counts[k] > 1)}
-    harness = [render_wire(sig for _, sig in items)]
-    harness += [key.replace("tolk_runner", name) for key, name in shared.items()]
-    for k, ((_, sig), key) in enumerate(zip(items, keys, strict=True)):
+    harness: list[str] = []
+    for k, (_, sig) in enumerate(items):
         harness.append(f'# 1 "harness_{_tag(k)}.f90"\n')
-        if key in shared:
-            harness.append(_member(k, fortran_name(sig.name), shared[key]))
+        key = _runner_key(sig)
+        if key is not None:
+            harness.append(_member(k, fortran_name(sig.name), _runner_module(key)))
         else:
             harness.append(render_runner(sig, f"tolk_harness_{_tag(k)}", f"run_{_tag(k)}",
                                          module_name(k)))
     harness.append('# 1 "driver.f90"\n' + render_driver(len(items)))
     return {CANDIDATES_FILE: "".join(cands), HARNESS_FILE: "".join(harness)}
+
+
+def prebuilt(items: Sequence[tuple[str, Signature]], compiler: str, flags: Sequence[str],
+             version: str) -> list[Prebuilt]:
+    """tolk_wire and one runner module per signature shape of items (module docstring)."""
+    argv = [compiler, *flags, "-c"]
+    wire = render_wire_all()
+    parts = [Prebuilt(_part_key(version, flags, wire), {"tolk_wire.f90": wire},
+                      [*argv, "tolk_wire.f90"], ("tolk_wire.o", "tolk_wire.mod"),
+                      ("tolk_wire.o",))]
+    keys = sorted({key for _, sig in items if (key := _runner_key(sig)) is not None})
+    for key in keys:
+        module = _runner_module(key)
+        text = key.replace("tolk_runner", module)
+        # The runner needs tolk_wire's interface to compile: the part builds both, and
+        # takes only the runner (every chunk links the one tolk_wire above).
+        parts.append(Prebuilt(_part_key(version, flags, wire, text),
+                              {"tolk_wire.f90": wire, f"{module}.f90": text},
+                              [*argv, "tolk_wire.f90", f"{module}.f90"],
+                              (f"{module}.o", f"{module}.mod"), (f"{module}.o",)))
+    return parts
+
+
+def _part_key(*parts: str | Sequence[str]) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update((p if isinstance(p, str) else "\0".join(p)).encode() + b"\1")
+    return h.hexdigest()[:24]
 
 
 def compile_argv(compiler: str, flags: Sequence[str]) -> list[str]:

@@ -24,7 +24,7 @@ import jinja2
 
 from tolk.errors import UnsupportedProgram
 from tolk.ir.function import Param, Signature
-from tolk.ir.types import IRType, Kind
+from tolk.ir.types import IRType, Kind, parse_type
 from tolk.toolchains.fortran.contract import (
     interface_decls, procedure_footer, procedure_header, wrap_call,
 )
@@ -130,6 +130,19 @@ def render_wire(sigs: Iterable[Signature]) -> str:
     helpers: dict[str, _Helper] = {}
     for sig in sigs:
         helpers.update((h.name, h) for h in _plan(sig)[3])
+    return _template().render(mode="wire", helpers=[helpers[k] for k in sorted(helpers)])
+
+
+#: every type a harness can read or write (ir.types: scalars, lists, matrices of non-str)
+_WIRE_TYPES = ("int", "float", "bool", "str", "list[int]", "list[float]", "list[bool]",
+               "list[str]", "list[list[int]]", "list[list[float]]", "list[list[bool]]")
+
+
+@functools.cache
+def render_wire_all() -> str:
+    """Module tolk_wire with every helper any runner can use: one build serves all."""
+    helpers = {h.name: h for t in _WIRE_TYPES for io in ("read", "write")
+               for h in [_helper(io, parse_type(t))]}
     return _template().render(mode="wire", helpers=[helpers[k] for k in sorted(helpers)])
 
 

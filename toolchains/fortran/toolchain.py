@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tolk.ir.function import Function, Signature
 from tolk.lang import Lang
+from tolk.toolchains.base import Prebuilt
 from tolk.toolchains.fortran import batch, checks, contract, harness, types
 
 __all__ = ["FortranToolchain", "COMPILER", "FLAGS"]
@@ -94,6 +95,10 @@ class FortranToolchain:
 
     def batch_files(self, items: Sequence[tuple[str, Signature]]) -> dict[str, str]:
         return batch.batch_files(items)
+
+    def batch_prebuilt(self, items: Sequence[tuple[str, Signature]]) -> list[Prebuilt]:
+        """tolk_wire and the shared runners, built once per process (BatchPrebuilding)."""
+        return batch.prebuilt(items, COMPILER, FLAGS, self.version())
 
     def batch_compile_argv(self, files: dict[str, str]) -> list[str]:
         return batch.compile_argv(COMPILER, FLAGS)
