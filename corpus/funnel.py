@@ -14,7 +14,8 @@ import polars as pl
 
 from tolk.corpus.store import read_stats, scan_rejects, scan_samples
 
-__all__ = ["FunnelRow", "Funnel", "compute_funnel", "reason_counts"]
+__all__ = ["FunnelRow", "StrategyRow", "TranslationSpeed", "Funnel", "compute_funnel",
+           "reason_counts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,50 @@ class FunnelRow:
     @property
     def rejected(self) -> int:
         return self.entered - self.left
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyRow:
+    """Yield of one LLM strategy for one language. pass@1 counts functions with a passing
+    candidate from the first round (with -n k samples per prompt that is pass@k);
+    after repair counts functions with a passing candidate from any round."""
+    strategy: str
+    lang: str
+    tested: int  # functions that reached translation
+    candidates: int  # candidates validated, every round
+    passed: int  # passing samples, every round
+    fn_pass1: int
+    fn_pass: int
+
+    @property
+    def pass_at_1(self) -> float:
+        return self.fn_pass1 / self.tested if self.tested else 0.0
+
+    @property
+    def pass_after_repair(self) -> float:
+        return self.fn_pass / self.tested if self.tested else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class TranslationSpeed:
+    """The translation stage's throughput, from wall time spent inside the backend."""
+    seconds: float
+    tokens_in: int
+    tokens_out: int
+    requests: int
+    candidates: int
+
+    @property
+    def tokens_per_s(self) -> float:
+        return (self.tokens_in + self.tokens_out) / self.seconds if self.seconds else 0.0
+
+    @property
+    def output_tokens_per_s(self) -> float:
+        return self.tokens_out / self.seconds if self.seconds else 0.0
+
+    @property
+    def candidates_per_s(self) -> float:
+        return self.candidates / self.seconds if self.seconds else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +95,29 @@ class Funnel:
         prefix = f"ran_on:{lang}:"
         return {k[len(prefix):]: v for k, v in sorted(self.stats.items()) if k.startswith(prefix)}
 
+    def strategies(self) -> list[StrategyRow]:
+        """One row per (strategy, language) an LLM translator produced candidates for."""
+        keys = sorted({k.split(":", 1)[1] for k in self.stats if k.startswith("candidates:")})
+        tested = self.stats.get("tested", 0)
+        rows = []
+        for key in keys:
+            strategy, lang = key.rsplit(":", 1)
+            g = self.stats.get
+            rows.append(StrategyRow(strategy, lang, tested, g(f"candidates:{key}", 0),
+                                    g(f"passed:{key}", 0), g(f"fn_pass1:{key}", 0),
+                                    g(f"fn_pass:{key}", 0)))
+        return rows
+
+    def translation_speed(self) -> TranslationSpeed | None:
+        """None when no model was asked (the lowering translator)."""
+        if not self.stats.get("llm_calls"):
+            return None
+        candidates = sum(v for k, v in self.stats.items() if k.startswith("candidates:"))
+        return TranslationSpeed(self.stats.get("llm_ms", 0) / 1000,
+                                self.stats.get("llm_tokens_in", 0),
+                                self.stats.get("llm_tokens_out", 0),
+                                self.stats.get("llm_requests", 0), candidates)
+
     def to_markdown(self) -> str:
         lines = ["| stage | lang | in | out | rejected | top reasons |",
                  "|---|---|---:|---:|---:|---|"]
@@ -57,6 +125,16 @@ class Funnel:
             reasons = ", ".join(f"{k} ({n})" for k, n in r.reasons) or "-"
             lines.append(f"| {r.stage} | {r.lang or '-'} | {r.entered} | {r.left} | "
                          f"{r.rejected} | {reasons} |")
+        if strategies := self.strategies():
+            lines += ["", "| strategy | lang | functions | candidates | passed | pass@1 | "
+                      "after repair |", "|---|---|---:|---:|---:|---:|---:|"]
+            lines += [f"| {r.strategy} | {r.lang} | {r.tested} | {r.candidates} | {r.passed} | "
+                      f"{r.pass_at_1:.1%} | {r.pass_after_repair:.1%} |" for r in strategies]
+        if (speed := self.translation_speed()) is not None:
+            lines += ["", f"translation: {speed.requests} requests, {speed.tokens_in} tokens in, "
+                      f"{speed.tokens_out} out in {speed.seconds:.1f} s: "
+                      f"{speed.tokens_per_s:.1f} tokens/s, "
+                      f"{speed.candidates_per_s:.2f} candidates/s"]
         return "\n".join(lines)
 
 
@@ -86,9 +164,16 @@ def compute_funnel(out: Path, langs: list[str]) -> Funnel:
         FunnelRow("testgen", "", s.get("frontend_accepted", 0), s.get("tested", 0),
                   _top(reasons, "testgen", "")),
     ]
+    if s.get("rewrite_in"):
+        # via-ir: Python rewrites checked by the front end and the reference
+        rows.append(FunnelRow("rewrite", "", s["rewrite_in"], s.get("rewrite_ok", 0),
+                              _top(reasons, "translate", "")))
     for lang in langs:
         translated = s.get(f"translated:{lang}", 0)
-        rows.append(FunnelRow("translate", lang, s.get("tested", 0), translated,
+        # LLM translators count every completion they turned (or failed to turn) into a
+        # candidate; the lowering translator one attempt per tested function.
+        entered = s.get(f"translate_in:{lang}", s.get("tested", 0))
+        rows.append(FunnelRow("translate", lang, entered, translated,
                               _top(reasons, "translate", lang)))
         rows.append(FunnelRow("validate", lang, translated, s.get(f"passed:{lang}", 0),
                               _top(reasons, "validate", lang)))

@@ -32,6 +32,11 @@ SAMPLE_SCHEMA: dict[str, pl.DataType] = {
     "repair_round": pl.Int32, "vectors_passed": pl.Int32, "vectors_total": pl.Int32,
     "toolchain": pl.String, "toolchain_version": pl.String, "ran_on": pl.String,
     "run_id": pl.String, "shard": pl.String, "created_at": pl.Datetime("us", "UTC"),
+    # LLM provenance (0 / "" for the lowering translator): tokens and latency of the
+    # completion, the prompt templates' version, and for repaired samples the failing
+    # previous candidate and the feedback it got (empty for round 0): the repair view.
+    "tokens_in": pl.Int64, "tokens_out": pl.Int64, "latency_s": pl.Float64,
+    "prompt_version": pl.String, "repair_from_code": pl.String, "repair_feedback": pl.String,
 }
 
 REJECT_SCHEMA: dict[str, pl.DataType] = {
@@ -77,7 +82,8 @@ def _scan(out: Path, sub: str, schema: dict[str, pl.DataType]) -> pl.LazyFrame:
     files = [f for f in files if f.exists()]
     if not files:
         return pl.DataFrame(schema=schema).lazy()
-    return pl.scan_parquet(files)
+    # Shards written before a column was added read back with nulls in it.
+    return pl.scan_parquet(files, schema=schema, missing_columns="insert")
 
 
 def scan_samples(out: Path) -> pl.LazyFrame:

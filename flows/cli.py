@@ -32,12 +32,39 @@ def _langs(text: str) -> list[str]:
     return langs
 
 
+def _add_llm_flags(p: argparse.ArgumentParser) -> None:
+    """How candidates are produced: the lowering translator, or a model (run and translate)."""
+    g = p.add_argument_group("translation (LLM)")
+    g.add_argument("--translator", choices=["lowering", "vllm", "openai", "replay"],
+                   default="lowering", help="lowering needs no model (default); vllm runs the "
+                   "offline engine in this process; openai talks to a server (vllm serve); "
+                   "replay answers from a recorded cassette")
+    g.add_argument("--model", default="", help="model path or name (vllm), served model (openai)")
+    g.add_argument("--model-revision", default="", help="revision recorded in provenance")
+    g.add_argument("--base-url", default="", help="OpenAI-compatible server, e.g. "
+                   "http://localhost:8000/v1")
+    g.add_argument("--cassette", default="", help="replay cassette (JSONL)")
+    g.add_argument("--strategy", choices=["direct", "via-ir", "draft"], default="direct")
+    g.add_argument("--repair-rounds", type=int, default=2,
+                   help="extra rounds with compiler/test feedback (default 2)")
+    g.add_argument("--temperature", type=float, default=0.2)
+    g.add_argument("--top-p", type=float, default=0.95)
+    g.add_argument("--max-tokens", type=int, default=1024)
+    g.add_argument("-n", "--samples", type=int, default=1, help="completions per prompt")
+    g.add_argument("--llm-concurrency", type=int, default=8,
+                   help="in-flight requests to an OpenAI-compatible server")
+    g.add_argument("--llm-limit", default="", help="Prefect global concurrency limit name "
+                   "for the LLM stage (shared GPU server)")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tolk", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
 
-    r = sub.add_parser("run", help="run the build_corpus flow over a source directory")
-    r.add_argument("--source", required=True, help="directory of Python files")
+    r = sub.add_parser("run", help="run the build_corpus flow over a source")
+    r.add_argument("--source", required=True, help="a directory, git:<url>[@rev], "
+                   "*.jsonl[.gz]/*.parquet (globs), hf:org/name[:config][@split], stdlib, "
+                   "humaneval (-o purpose=eval)")
     r.add_argument("--to", dest="langs", type=_langs, default=["fortran"],
                    help="target language(s), comma-separated (default: fortran)")
     r.add_argument("--out", required=True, help="output directory")
@@ -52,6 +79,22 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--batch-size", type=int, default=16,
                    help="candidates per compiler invocation (default 16)")
     r.add_argument("--no-progress", action="store_true")
+    from tolk.flows.cli_sources import add_source_option_flags
+    add_source_option_flags(r)
+    r.add_argument("--infer", choices=["none", "static", "probe"], default="static",
+                   help="types for unannotated functions: docstring examples and call sites "
+                   "(static, default), plus sandboxed probing (probe, ~1 s per function)")
+    r.add_argument("--min-line-coverage", type=float, default=0.9,
+                   help="reference line coverage the vectors must reach (default 0.9)")
+    r.add_argument("--task-runner", choices=["default", "dask"], default="default",
+                   help="run shards on Prefect's default runner or on Dask (prefect-dask)")
+    r.add_argument("--dask-address", default=None,
+                   help="Dask scheduler, e.g. tcp://host:8786 (default: a temporary local cluster)")
+    r.add_argument("--dask-workers", type=int, default=2, help="workers of the local cluster")
+    r.add_argument("--shards-in-flight", type=int, default=None,
+                   help="shards submitted at once (default 1; 2 per Dask worker)")
+    r.add_argument("--log-json", action="store_true", help="console logs as JSON lines")
+    _add_llm_flags(r)
 
     t = sub.add_parser("translate", help="translate one Python function and validate it")
     t.add_argument("file", help="Python source file")
@@ -61,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--executor", choices=EXECUTORS, default="auto")
     t.add_argument("--run-timeout", type=float, default=10.0)
+    _add_llm_flags(t)
 
     rep = sub.add_parser("report", help="print the funnel of an output directory")
     rep.add_argument("out")
@@ -68,16 +112,29 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("doctor", help="which toolchains and sandboxes are usable here, and why not")
 
+    from tolk.flows.cli_sources import add_sources_parser
+    from tolk.flows.cli_curate import add_curate_parser
+    from tolk.flows.cli_publish import add_publish_parser
     from tolk.flows.cli_selftest import add_selftest_parser
+    from tolk.flows.cli_status import add_status_parser
     from tolk.flows.cli_toolchains import add_toolchains_parser
+    from tolk.flows.serve import add_serve_parser
     add_selftest_parser(sub)
     add_toolchains_parser(sub)
+    add_sources_parser(sub)
+    add_curate_parser(sub)
+    add_publish_parser(sub)
+    add_status_parser(sub)
+    add_serve_parser(sub)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _quiet_prefect_defaults()
+    if getattr(args, "log_json", False):
+        from tolk.flows.runlog import enable_json_logs
+        enable_json_logs()
     from tolk.errors import TolkError
     try:
         if args.command == "run":
@@ -92,6 +149,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "toolchains":
             from tolk.flows.cli_toolchains import toolchains_command
             return toolchains_command(args)
+        if args.command == "sources":
+            from tolk.flows.cli_sources import sources_command
+            return sources_command(args)
+        if args.command == "curate":
+            from tolk.flows.cli_curate import curate_command
+            return curate_command(args)
+        if args.command == "publish":
+            from tolk.flows.cli_publish import publish_command
+            return publish_command(args)
+        if args.command == "status":
+            from tolk.flows.cli_status import status_command
+            return status_command(args)
+        if args.command == "serve":
+            from tolk.flows.serve import serve_command
+            return serve_command(args)
         if args.command == "selftest":
             from tolk.flows.cli_selftest import selftest_command
             return selftest_command(args)

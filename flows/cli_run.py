@@ -7,6 +7,7 @@ import contextlib
 import json
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -14,7 +15,35 @@ from rich.table import Table
 
 from tolk.corpus.funnel import Funnel, compute_funnel
 
-__all__ = ["run_command", "report_command", "print_funnel"]
+if TYPE_CHECKING:
+    from tolk.flows.config import BuildConfig
+
+__all__ = ["run_command", "report_command", "print_funnel", "llm_config_fields"]
+
+
+def make_config(**fields: object) -> "BuildConfig":
+    """BuildConfig from flags; an invalid value is a usage error (exit 2), not a traceback."""
+    import pydantic
+
+    from tolk.errors import ConfigError
+    from tolk.flows.config import BuildConfig
+    try:
+        return BuildConfig(**fields)  # type: ignore[arg-type]
+    except pydantic.ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}"
+                             for e in exc.errors())
+        raise ConfigError(f"invalid settings: {problems}") from exc
+
+
+def llm_config_fields(args: argparse.Namespace) -> dict[str, object]:
+    """BuildConfig fields of the translation flags (shared by run and translate)."""
+    return {"translator": args.translator, "model": args.model,
+            "model_revision": args.model_revision, "base_url": args.base_url,
+            "cassette": args.cassette, "strategy": args.strategy,
+            "repair_rounds": args.repair_rounds, "temperature": args.temperature,
+            "top_p": args.top_p, "max_tokens": args.max_tokens,
+            "samples_per_prompt": args.samples, "llm_concurrency": args.llm_concurrency,
+            "llm_limit": args.llm_limit}
 
 
 def print_funnel(funnel: Funnel, langs: list[str], console: Console) -> None:
@@ -25,16 +54,41 @@ def print_funnel(funnel: Funnel, langs: list[str], console: Console) -> None:
         reasons = ", ".join(f"{k} ({n})" for k, n in r.reasons) or "-"
         table.add_row(r.stage, r.lang or "-", str(r.entered), str(r.left), str(r.rejected), reasons)
     console.print(table)
+    llm = bool(funnel.stats.get("llm_calls"))
     for lang in langs:
         v = funnel.verdicts(lang)
         verdicts = ", ".join(f"{k} {n}" for k, n in v.items()) or "none"
+        passed = funnel.stats.get(f"passed:{lang}", 0)
+        # An LLM translator takes every tested function, not only those with body IR.
+        if llm:
+            tested = funnel.stats.get("tested", 0)
+            yield_text = (f"passed samples per tested function: {passed}/{tested}"
+                          f" = {passed / tested if tested else 0.0:.1%}")
+        else:
+            yield_text = (f"yield over functions with body IR: {passed}/"
+                          f"{funnel.stats.get('with_body_ir', 0)} = "
+                          f"{funnel.yield_over_body_ir(lang):.1%}")
         console.print(f"[bold]{lang}[/]: {funnel.samples_by_lang.get(lang, 0)} samples; "
                       f"verdicts: {verdicts}; harness_error {v.get('harness_error', 0)}; "
-                      f"yield over functions with body IR: "
-                      f"{funnel.stats.get(f'passed:{lang}', 0)}/{funnel.stats.get('with_body_ir', 0)}"
-                      f" = {funnel.yield_over_body_ir(lang):.1%}; ran on: "
+                      f"{yield_text}; ran on: "
                       + (", ".join(f"{k} {n}" for k, n in funnel.ran_on(lang).items()) or "-"),
                       soft_wrap=True)
+    strategies = funnel.strategies()
+    if strategies:
+        st = Table(title="LLM strategies")
+        for col in ("strategy", "lang", "functions", "candidates", "passed", "pass@1",
+                    "after repair"):
+            st.add_column(col, justify="left" if col in ("strategy", "lang") else "right")
+        for r in strategies:
+            st.add_row(r.strategy, r.lang, str(r.tested), str(r.candidates), str(r.passed),
+                       f"{r.pass_at_1:.1%}", f"{r.pass_after_repair:.1%}")
+        console.print(st)
+    speed = funnel.translation_speed()
+    if speed is not None:
+        console.print(f"translation: {speed.requests} requests, {speed.tokens_in} tokens in, "
+                      f"{speed.tokens_out} out, {speed.seconds:.1f} s in the model: "
+                      f"{speed.tokens_per_s:.1f} tokens/s, {speed.candidates_per_s:.2f} "
+                      "candidates/s", soft_wrap=True)
 
 
 def _watch(out: Path, progress: Progress, stop: threading.Event) -> None:
@@ -44,7 +98,9 @@ def _watch(out: Path, progress: Progress, stop: threading.Event) -> None:
         plan = out / "plan.json"
         if plan.exists():
             with contextlib.suppress(ValueError, KeyError, OSError):  # being written
-                progress.update(task, total=json.loads(plan.read_text())["programs"])
+                p = json.loads(plan.read_text())
+                # Planning streams: the expected count (directories) comes first, if known.
+                progress.update(task, total=p.get("programs_expected") or p["programs"] or None)
         done = 0
         for p in (out / "progress").glob("*.json") if (out / "progress").exists() else ():
             with contextlib.suppress(ValueError, KeyError, OSError):
@@ -53,17 +109,18 @@ def _watch(out: Path, progress: Progress, stop: threading.Event) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from tolk.flows.build_corpus import build_corpus
-    from tolk.flows.config import BuildConfig
+    from tolk.flows.build_corpus import run_build
+    from tolk.flows.cli_sources import options_from_args
 
-    config = BuildConfig(source=args.source, out=args.out, langs=args.langs,
+    config = make_config(source=args.source, out=args.out, langs=args.langs,
                          shard_size=args.shard_size, max_programs=args.max_programs,
                          n_inputs=args.n_inputs, seed=args.seed, workers=args.workers,
                          executor=args.executor, run_timeout_s=args.run_timeout,
-                         batch_size=args.batch_size)
-    if not Path(config.source).is_dir():
-        from tolk.errors import ConfigError
-        raise ConfigError(f"--source {config.source} is not a directory")
+                         batch_size=args.batch_size,
+                         source_options=options_from_args(args),
+                         infer=getattr(args, "infer", "static"),
+                         min_line_coverage=getattr(args, "min_line_coverage", 0.9),
+                         **llm_config_fields(args))
     console = Console(stderr=True)
     out = Path(config.out)
     stop = threading.Event()
@@ -73,7 +130,10 @@ def run_command(args: argparse.Namespace) -> int:
         watcher = threading.Thread(target=_watch, args=(out, progress, stop), daemon=True)
         watcher.start()
         try:
-            summary = build_corpus(config)
+            summary = run_build(config, task_runner=getattr(args, "task_runner", "default"),
+                                address=getattr(args, "dask_address", None),
+                                dask_workers=getattr(args, "dask_workers", 2),
+                                shards_in_flight=getattr(args, "shards_in_flight", None))
         finally:
             stop.set()
             watcher.join()
@@ -82,6 +142,7 @@ def run_command(args: argparse.Namespace) -> int:
     Console().print(f"samples: {out / 'samples'}  rejects: {out / 'rejects'}  "
                     f"(shards {summary.shards}, skipped as complete {summary.shards_skipped})",
                     soft_wrap=True)
+    Console().print(f"report: {summary.report}", soft_wrap=True)
     return 0
 
 

@@ -16,7 +16,9 @@ __all__ = ["BuildConfig"]
 class BuildConfig(BaseModel):
     """Everything that decides what a corpus run produces."""
 
-    source: str = Field(description="Directory of Python files to sample programs from")
+    source: str = Field(description="Where programs come from: a directory, git:<url>[@rev], "
+                        "*.jsonl[.gz]/*.parquet (globs), hf:org/name[:config][@split], stdlib, "
+                        "humaneval (source_options purpose=eval)")
     out: str = Field(description="Output directory (parquet shards, rejects, stats)")
     langs: list[Lang] = Field(default=[Lang.FORTRAN], min_length=1,
                               description="Target languages")
@@ -40,6 +42,9 @@ class BuildConfig(BaseModel):
                                  description="In-flight requests to an OpenAI-compatible server")
     llm_limit: str = Field(default="", description="Prefect global concurrency limit name "
                            "for the LLM stage ('' = none)")
+    infer: Literal["none", "static", "probe"] = Field(
+        default="static", description="Types for unannotated functions: docstring examples and "
+        "call sites (static), plus sandboxed probing (probe)")
     min_line_coverage: float = Field(default=0.9, ge=0, le=1,
                                      description="Reference line coverage the vectors must reach")
     shard_size: int = Field(default=4, ge=1, le=100_000,

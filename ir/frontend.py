@@ -1,16 +1,27 @@
 """The Python front end: source text -> typed `Function` records (or `Rejected` with a reason).
 
 Key contracts: `analyze_program` never raises on bad input. A top-level function is
-accepted when every parameter and the return carry annotations inside the IR's type set
-and it is self-contained (no free names other than builtins, its parameters and its own
+accepted when every parameter and the return have a type inside the IR's type set and it
+is self-contained (no free names other than builtins, its parameters and its own
 locals; no I/O; no nested definitions; no generators). Its body IR is attached when the
 whole body lies in the lowering subset (see ir/body_builder.py); otherwise `body_reason`
 says why, and only LLM translators can take it.
+
+Types come from annotations; missing ones are inferred (ir/infer.py) as `infer` allows:
+"none" (annotations only), "static" (the default: docstring examples, literal call sites
+and literal defaults; pure) or "probe" (static, then running the function over candidate
+types in the sandbox: I/O, about a second per function). A bare `list` annotation is a
+gap that only a list type may fill. A type that stays unknown rejects the function as
+`missing_annotation:param` / `missing_annotation:return` (`unsupported_type:bare_list`
+for a bare list); the signature of an accepted one says which evidence was used
+(`Signature.inferred`).
 """
 
 from __future__ import annotations
 
+import ast
 import builtins
+from dataclasses import dataclass
 from typing import Iterable
 
 import tree_sitter
@@ -18,11 +29,16 @@ import tree_sitter
 from tolk.errors import UnsupportedProgram
 from tolk.ir.body_builder import build_body
 from tolk.ir.function import Function, Param, Program, Signature
+from tolk.ir.infer import (EVIDENCE_ORDER, UNKNOWN, Example, call_site_examples,
+                           describe_value, descriptor_type, docstring_examples, probe_types,
+                           static_types)
 from tolk.ir.syntax import named_children, parse_python, text, walk
-from tolk.ir.types import parse_type
+from tolk.ir.types import IRType, Kind, parse_type
 from tolk.outcome import Rejected, Stage
 
-__all__ = ["analyze_program", "analyze_source"]
+__all__ = ["analyze_program", "analyze_source", "INFER_MODES"]
+
+INFER_MODES = ("none", "static", "probe")
 
 _BUILTINS = frozenset(dir(builtins))
 # Builtins that reach outside the function: rejected as I/O, not as free names.
@@ -36,13 +52,18 @@ _NESTED = {"function_definition": "nested_function", "class_definition": "nested
 
 
 def analyze_source(source: str, *, uri: str = "<string>", source_id: str = "",
-                   license: str = "unknown") -> list[Function | Rejected]:
+                   license: str = "unknown", infer: str = "static") -> list[Function | Rejected]:
     from tolk.ir.function import content_id
-    return analyze_program(Program(source_id or content_id(uri, source), uri, source, license))
+    return analyze_program(Program(source_id or content_id(uri, source), uri, source, license),
+                           infer=infer)
 
 
-def analyze_program(program: Program) -> list[Function | Rejected]:
-    """Every top-level function of the program, accepted or rejected with a reason."""
+def analyze_program(program: Program, *, infer: str = "static",
+                    executor: str = "auto") -> list[Function | Rejected]:
+    """Every top-level function of the program, accepted or rejected with a reason.
+
+    `infer` is one of INFER_MODES (see the module docstring); `executor` is the sandbox
+    executor probing uses."""
     tree = parse_python(program.text)
     root = tree.root_node
     if root.has_error:
@@ -55,7 +76,7 @@ def analyze_program(program: Program) -> list[Function | Rejected]:
             name = text(fn.child_by_field_name("name")) if fn is not None else "?"
             out.append(_reject(program, "decorated", name))
         elif node.type == "function_definition":
-            out.append(_analyze_function(program, node, imports))
+            out.append(_analyze_function(program, node, imports, infer, executor))
     if not out:
         out.append(_reject(program, "no_functions"))
     return out
@@ -84,15 +105,18 @@ def _imported_names(root: tree_sitter.Node) -> frozenset[str]:
     return frozenset(names)
 
 
-def _analyze_function(program: Program, node: tree_sitter.Node,
-                      imports: frozenset[str]) -> Function | Rejected:
+def _analyze_function(program: Program, node: tree_sitter.Node, imports: frozenset[str],
+                      infer: str, executor: str) -> Function | Rejected:
     name = text(node.child_by_field_name("name"))
     try:
         if any(c.type == "async" for c in node.children):
             raise UnsupportedProgram("async_function")
-        sig = _signature(node, name)
+        partial = _partial_signature(node, name)
+        if infer == "none":
+            partial.require_complete()
         body = node.child_by_field_name("body")
-        _check_self_contained(body, {p.name for p in sig.params} | {name}, imports)
+        _check_self_contained(body, set(partial.names) | {name}, imports)
+        sig = _complete(partial, program, infer, executor)
     except UnsupportedProgram as exc:
         return _reject(program, exc.reason, name, exc.detail)
     source = text(node)
@@ -104,25 +128,123 @@ def _analyze_function(program: Program, node: tree_sitter.Node,
                     mutated_params=built.mutated_params)
 
 
-def _signature(node: tree_sitter.Node, name: str) -> Signature:
-    params: list[Param] = []
+@dataclass
+class _Partial:
+    """A signature as written: annotated types, None where the source gives none."""
+    name: str
+    names: list[str]
+    types: list[IRType | None]
+    returns: IRType | None
+    docstring: str
+    defaults: list[str]  # literal default source per parameter ("" when none)
+    # Per parameter, then the return: the reason a written annotation was too vague
+    # (bare `list`: only lists may fill the slot), "" for none or a precise one.
+    vague: list[str]
+
+    def require_complete(self) -> None:
+        if None in self.types:
+            k = self.types.index(None)
+            raise UnsupportedProgram(self.vague[k] or "missing_annotation:param", self.names[k])
+        if self.returns is None:
+            raise UnsupportedProgram(self.vague[-1] or "missing_annotation:return", self.name)
+
+
+# Annotations that say the kind but not the element type: inference may complete them.
+_VAGUE = {"unsupported_type:bare_list": Kind.LIST}
+
+
+def _annotation(src: str, allow_tuple: bool = False) -> tuple[IRType | None, str]:
+    try:
+        return parse_type(src, allow_tuple=allow_tuple), ""
+    except UnsupportedProgram as exc:
+        if exc.reason in _VAGUE:
+            return None, exc.reason
+        raise
+
+
+def _partial_signature(node: tree_sitter.Node, name: str) -> _Partial:
+    names: list[str] = []
+    types: list[IRType | None] = []
+    defaults: list[str] = []
+    vague: list[str] = []
     for p in named_children(node.child_by_field_name("parameters")):
         if p.type in ("list_splat_pattern", "dictionary_splat_pattern"):
             raise UnsupportedProgram("unsupported_parameter:varargs", text(p))
         if p.type in ("keyword_separator", "positional_separator"):
             continue
         if p.type in ("identifier", "default_parameter"):
-            pname = text(p if p.type == "identifier" else p.child_by_field_name("name"))
-            raise UnsupportedProgram("missing_annotation:param", pname)
+            names.append(text(p if p.type == "identifier" else p.child_by_field_name("name")))
+            types.append(None)
+            value = p.child_by_field_name("value") if p.type == "default_parameter" else None
+            defaults.append(text(value) if value is not None else "")
+            vague.append("")
+            continue
         pname_node = p.child_by_field_name("name") or named_children(p)[0]
         if pname_node.type in ("list_splat_pattern", "dictionary_splat_pattern"):
             raise UnsupportedProgram("unsupported_parameter:varargs", text(p))
-        params.append(Param(text(pname_node), parse_type(text(p.child_by_field_name("type")))))
+        names.append(text(pname_node))
+        t, why = _annotation(text(p.child_by_field_name("type")))
+        types.append(t)
+        vague.append(why)
+        defaults.append("")
     ret = node.child_by_field_name("return_type")
-    if ret is None:
-        raise UnsupportedProgram("missing_annotation:return", name)
-    return Signature(name, tuple(params), parse_type(text(ret), allow_tuple=True),
-                     _docstring(node.child_by_field_name("body")))
+    rt, why = _annotation(text(ret), allow_tuple=True) if ret is not None else (None, "")
+    return _Partial(name, names, types, rt, _docstring(node.child_by_field_name("body")),
+                    defaults, vague + [why])
+
+
+def _complete(partial: _Partial, program: Program, infer: str, executor: str) -> Signature:
+    """The full signature: annotations, then evidence, strongest first (ir/infer.py)."""
+    types, returns = list(partial.types), partial.returns
+    used: set[str] = set()
+    n = len(types)
+    default_examples = _default_examples(partial)
+    for how, examples in (("doctest", lambda: docstring_examples(partial.docstring, partial.name)),
+                          ("call_site", lambda: call_site_examples(program.text, partial.name)
+                           + default_examples)):
+        if None not in types and returns is not None:
+            break
+        found, found_ret = static_types(examples(), n)
+        for k in range(n):
+            if types[k] is None and _fits(found[k], partial.vague[k]):
+                types[k] = found[k]
+                used.add(how)
+        if returns is None and _fits(found_ret, partial.vague[-1]) and None not in types:
+            returns = found_ret
+            used.add(how)
+    if (None in types or returns is None) and infer == "probe":
+        kinds = [_VAGUE.get(v) for v in partial.vague]
+        probed = probe_types(program.text, partial.name, types, returns, executor=executor,
+                             param_kinds=kinds[:-1], return_kind=kinds[-1])
+        if probed is not None:
+            types, returns = list(probed[0]), probed[1]
+            used.add("probe")
+    partial = _Partial(partial.name, partial.names, types, returns, partial.docstring,
+                       partial.defaults, partial.vague)
+    partial.require_complete()
+    inferred = max(used, key=EVIDENCE_ORDER.index) if used else ""
+    return Signature(partial.name, tuple(Param(nm, t) for nm, t in zip(partial.names, types)
+                                         if t is not None), returns, partial.docstring, inferred)
+
+
+def _fits(t: IRType | None, vague: str) -> bool:
+    """Whether an inferred type may fill a slot whose annotation was `vague`."""
+    return t is not None and (not vague or t.kind is _VAGUE[vague])
+
+
+def _default_examples(partial: _Partial) -> list[Example]:
+    """A literal default is evidence for its own parameter only: other slots stay unknown."""
+    out: list[Example] = []
+    for k, src in enumerate(partial.defaults):
+        if not src:
+            continue
+        try:
+            value = ast.literal_eval(src)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue
+        if descriptor_type(describe_value(value)) is not None:
+            out.append(Example(tuple(value if j == k else UNKNOWN for j in range(len(partial.names)))))
+    return out
 
 
 def _docstring(body: tree_sitter.Node) -> str:

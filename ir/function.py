@@ -3,7 +3,9 @@
 Key contracts: a `Function` is what the front end accepted: its typed `Signature`, the
 exact Python source of the function, and `body` plus `locals` only when the whole body lies
 in the lowering subset (`body is None` otherwise, with `body_reason` saying why). The
-signature's JSON form (`signature_json`) is what the store keeps.
+signature's JSON form (`Signature.to_json`) is what the store keeps; `inferred` says how
+types missing from the source were found ("doctest", "call_site" or "probe", the weakest
+evidence used; "" when the source annotates everything) and is absent from old JSON.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class Signature:
     params: tuple[Param, ...]
     returns: IRType
     docstring: str = ""
+    inferred: str = ""  # "" | "doctest" | "call_site" | "probe" (see the module docstring)
 
     def to_json(self) -> str:
         return json.dumps({
@@ -55,6 +58,7 @@ class Signature:
             "params": [[p.name, str(p.type)] for p in self.params],
             "returns": str(self.returns),
             "docstring": self.docstring,
+            "inferred": self.inferred,
         })
 
     @classmethod
@@ -65,6 +69,7 @@ class Signature:
             params=tuple(Param(n, parse_type(t)) for n, t in d["params"]),
             returns=parse_type(d["returns"], allow_tuple=True),
             docstring=d.get("docstring", ""),
+            inferred=d.get("inferred", ""),
         )
 
 

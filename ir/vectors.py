@@ -1,8 +1,11 @@
-"""Test vectors: typed argument tuples with the Python reference result.
+"""Test vectors: typed argument tuples with the Python reference result, plus what they earn.
 
 Key contracts: values are plain Python values matching the IR types (tuples for tuple
 returns, lists for lists); `to_json`/`from_json` round-trip them exactly (floats via
-repr-exact JSON). `shown` vectors may appear in prompts; the rest are hidden.
+repr-exact JSON). `shown` vectors may appear in prompts; the rest are hidden. A suite
+records the line and branch coverage its vectors reach on the reference (None when not
+measured) and the float tolerances validators compare with (`rel_tol`, `abs_tol`).
+`from_json` also reads the older form, a bare list of vectors.
 """
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ from typing import Any
 
 from tolk.ir.types import IRType, Kind
 
-__all__ = ["Vector", "TestSuite", "coerce"]
+__all__ = ["Vector", "TestSuite", "coerce", "DEFAULT_REL_TOL", "DEFAULT_ABS_TOL"]
+
+DEFAULT_REL_TOL = 1e-9
+DEFAULT_ABS_TOL = 1e-12
 
 
 def coerce(value: Any, t: IRType) -> Any:
@@ -41,6 +47,10 @@ class TestSuite:
     vectors: tuple[Vector, ...]
     # Set by the test generator: e.g. "raised_on:12" inputs dropped because the reference raised.
     notes: tuple[str, ...] = ()
+    line_coverage: float | None = None  # executed / executable lines of the reference
+    branch_coverage: float | None = None  # branch outcomes seen / possible (if, while, for)
+    rel_tol: float = DEFAULT_REL_TOL
+    abs_tol: float = DEFAULT_ABS_TOL
 
     __test__ = False  # not a pytest class
 
@@ -49,13 +59,25 @@ class TestSuite:
         return tuple(v for v in self.vectors if v.shown)
 
     def to_json(self) -> str:
-        return json.dumps([[list(v.args), v.expected, v.shown] for v in self.vectors])
+        return json.dumps({
+            "vectors": [[list(v.args), v.expected, v.shown] for v in self.vectors],
+            "notes": list(self.notes), "line_coverage": self.line_coverage,
+            "branch_coverage": self.branch_coverage, "rel_tol": self.rel_tol,
+            "abs_tol": self.abs_tol,
+        })
 
     @classmethod
     def from_json(cls, text: str, param_types: tuple[IRType, ...], ret: IRType) -> "TestSuite":
-        rows = json.loads(text)
-        return cls(tuple(
-            Vector(tuple(coerce(a, t) for a, t in zip(args, param_types, strict=True)),
-                   coerce(exp, ret), bool(shown))
-            for args, exp, shown in rows
-        ))
+        data = json.loads(text)
+        meta: dict[str, Any] = {} if isinstance(data, list) else data
+        rows = data if isinstance(data, list) else data["vectors"]
+        return cls(
+            tuple(Vector(tuple(coerce(a, t) for a, t in zip(args, param_types, strict=True)),
+                         coerce(exp, ret), bool(shown))
+                  for args, exp, shown in rows),
+            notes=tuple(meta.get("notes", ())),
+            line_coverage=meta.get("line_coverage"),
+            branch_coverage=meta.get("branch_coverage"),
+            rel_tol=float(meta.get("rel_tol", DEFAULT_REL_TOL)),
+            abs_tol=float(meta.get("abs_tol", DEFAULT_ABS_TOL)),
+        )

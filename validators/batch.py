@@ -68,7 +68,8 @@ from tolk.toolchains.base import (
 from tolk.validators.sandbox import SandboxPolicy, SandboxResult, run_sandboxed
 from tolk.validators.uids import lease_uid
 from tolk.validators.validate import (
-    ValidationLimits, judge, policy_for, precheck, ran_on, unverified, validate_checked,
+    ValidationLimits, judge, policy_for, precheck, ran_on, tolerance_for, unverified,
+    validate_checked,
 )
 from tolk.validators.verdict import Verdict
 
@@ -291,7 +292,7 @@ def _run_each(chunk: Sequence[_Job], toolchain: Toolchain, limits: ValidationLim
         if _died_before_first_record(run, len(job.suite.vectors)):
             retry.append(job)
             continue
-        verdict = judge(run, job.sig, job.suite.vectors, limits.tolerance)
+        verdict = judge(run, job.sig, job.suite.vectors, tolerance_for(limits, job.suite))
         results.append((job, dataclasses.replace(verdict, compile_s=share,
                                                   ran_on=ran_on(toolchain, run.executor))))
     return results, retry

@@ -2,6 +2,8 @@
 
 Exact for int, bool and str; relative-plus-absolute tolerance for floats (NaN equals NaN,
 infinities must match in sign); element-wise for lists and tuples, shapes included.
+The tolerances a suite records (`TestSuite.rel_tol`/`abs_tol`) become a `Tolerance` with
+`Tolerance.of(suite)`; the defaults are the same numbers.
 """
 
 from __future__ import annotations
@@ -11,14 +13,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from tolk.ir.types import IRType, Kind
+from tolk.ir.vectors import DEFAULT_ABS_TOL, DEFAULT_REL_TOL, TestSuite
 
 __all__ = ["Tolerance", "values_equal"]
 
 
 @dataclass(frozen=True, slots=True)
 class Tolerance:
-    rel: float = 1e-9
-    abs: float = 1e-12
+    rel: float = DEFAULT_REL_TOL
+    abs: float = DEFAULT_ABS_TOL
+
+    @classmethod
+    def of(cls, suite: TestSuite) -> "Tolerance":
+        """The tolerance recorded in the suite's IR."""
+        return cls(suite.rel_tol, suite.abs_tol)
 
 
 def values_equal(got: Any, expected: Any, t: IRType, tol: Tolerance = Tolerance()) -> bool:

@@ -10,7 +10,11 @@ happened; values are decoded against the declared return type (ints widen to flo
 where float is declared, tuples come back as tuples), and a result of the wrong type is
 an outcome of kind `type_mismatch`, not an exception. `raw` keeps the worker's exact
 line so two runs can be compared for determinism. The run as a whole is `completed`,
-`definition_failed`, `crashed` or `timed_out`, with a reason.
+`definition_failed`, `crashed` or `timed_out`, with a reason. `run_module` is the same
+runner for a function with no IR signature yet (type probing): `returns=None` keeps the
+worker's JSON values undecoded, and `describe=True` adds each result's type descriptor.
+With `coverage=True` each outcome carries the lines and arcs it executed and the run the
+function's executable lines (see reference_worker.py).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from tolk.ir.types import IRType, Kind
 from tolk.validators.sandbox import SandboxPolicy, SandboxResult, run_sandboxed
 
 __all__ = ["OutcomeKind", "InputOutcome", "RunStatus", "ReferenceRun", "run_reference",
-           "sandbox_python"]
+           "run_module", "sandbox_python"]
 
 _WORKER = Path(__file__).with_name("reference_worker.py")
 _HUGE = 2**64  # stands for an int too long to print: outside int64 either way
@@ -52,6 +56,9 @@ class InputOutcome:
     value: Any = None  # the decoded result, for OK
     detail: str = ""  # "ValueError: ...", "returned NoneType where int is declared"
     raw: str = ""  # the worker's line
+    type_desc: str = ""  # the result's type descriptor ("list[int]"), when described
+    lines: tuple[int, ...] = ()  # lines executed, when coverage was measured
+    arcs: tuple[tuple[int, int], ...] = ()  # arcs of the function's frame (-1: exit)
 
 
 class RunStatus(StrEnum):
@@ -67,6 +74,8 @@ class ReferenceRun:
     outcomes: tuple[InputOutcome, ...]
     reason: str = ""
     sandbox: SandboxResult | None = None
+    executable_lines: tuple[int, ...] = ()  # with coverage: the function's executable lines
+    first_line: int = 0  # with coverage: the line of its `def`
 
 
 def sandbox_python() -> tuple[str, str]:
@@ -79,14 +88,28 @@ def sandbox_python() -> tuple[str, str]:
 
 def run_reference(fn: Function, inputs: list[tuple[Any, ...]], *, policy: SandboxPolicy,
                   hash_seed: int, timeout_s: float = 1.0, max_timeouts: int = 1,
-                  max_result_chars: int = 20000, executor: str = "auto") -> ReferenceRun:
+                  max_result_chars: int = 20000, executor: str = "auto",
+                  coverage: bool = False) -> ReferenceRun:
     """Run fn's module in the sandbox over inputs (PYTHONHASHSEED=hash_seed)."""
+    return run_module(fn.program.text, fn.name, inputs, returns=fn.signature.returns,
+                      policy=policy, hash_seed=hash_seed, timeout_s=timeout_s,
+                      max_timeouts=max_timeouts, max_result_chars=max_result_chars,
+                      executor=executor, coverage=coverage)
+
+
+def run_module(source: str, function: str, inputs: list[tuple[Any, ...]], *,
+               returns: IRType | None, policy: SandboxPolicy, hash_seed: int,
+               timeout_s: float = 1.0, max_timeouts: int = 1, max_result_chars: int = 20000,
+               executor: str = "auto", coverage: bool = False,
+               describe: bool = False) -> ReferenceRun:
+    """Run `function` of module `source` in the sandbox over inputs; see the module docstring."""
     python, prefix = sandbox_python()
     if not prefix.startswith("/usr/"):
         policy = dataclasses.replace(policy, ro_binds=(*policy.ro_binds, prefix))
     request = json.dumps({
-        "source": fn.program.text, "function": fn.name, "inputs": [list(a) for a in inputs],
+        "source": source, "function": function, "inputs": [list(a) for a in inputs],
         "timeout_s": timeout_s, "max_timeouts": max_timeouts, "max_result_chars": max_result_chars,
+        "coverage": coverage, "describe": describe,
     })
     workdir = Path(tempfile.mkdtemp(prefix="tolk-ref-"))
     try:
@@ -97,10 +120,10 @@ def run_reference(fn: Function, inputs: list[tuple[Any, ...]], *, policy: Sandbo
             env={"PYTHONHASHSEED": str(hash_seed), "PYTHONIOENCODING": "utf-8"})
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return _parse(res, len(inputs), fn.signature.returns)
+    return _parse(res, len(inputs), returns)
 
 
-def _parse(res: SandboxResult, n: int, ret: IRType) -> ReferenceRun:
+def _parse(res: SandboxResult, n: int, ret: IRType | None) -> ReferenceRun:
     lines = res.stdout.splitlines()
     if res.stdout_truncated and lines:
         lines.pop()  # the cut may have split the last line
@@ -116,12 +139,20 @@ def _parse(res: SandboxResult, n: int, ret: IRType) -> ReferenceRun:
         if "done" in obj:
             trailer = obj
             break
+        if "cov" in obj:
+            if outcomes:  # coverage of the input just reported
+                outcomes[-1] = dataclasses.replace(
+                    outcomes[-1], lines=tuple(int(x) for x in obj["cov"]),
+                    arcs=tuple((int(a), int(b)) for a, b in obj.get("arcs", ())))
+            continue
         outcomes.append(_outcome(obj, line, ret))
     if res.timed_out:
         return _finish(res, outcomes, n, RunStatus.TIMED_OUT, f"wall_clock_after:{len(outcomes)}")
     if trailer is None or res.returncode != 0:
         return _finish(res, outcomes, n, RunStatus.CRASHED, _crash_reason(res))
-    return _finish(res, outcomes, n, RunStatus.COMPLETED, str(trailer.get("stopped", "")))
+    done = _finish(res, outcomes, n, RunStatus.COMPLETED, str(trailer.get("stopped", "")))
+    return dataclasses.replace(done, executable_lines=tuple(int(x) for x in trailer.get("lines", ())),
+                               first_line=int(trailer.get("first", 0)))
 
 
 def _finish(res: SandboxResult, outcomes: list[InputOutcome], n: int, status: RunStatus,
@@ -142,7 +173,9 @@ def _crash_reason(res: SandboxResult) -> str:
     return f"exit:{res.returncode}:{tail[0][:160]}"
 
 
-def _outcome(obj: dict[str, Any], line: str, ret: IRType) -> InputOutcome:
+def _outcome(obj: dict[str, Any], line: str, ret: IRType | None) -> InputOutcome:
+    if "ok" in obj and ret is None:
+        return InputOutcome(OutcomeKind.OK, obj["ok"], raw=line, type_desc=str(obj.get("t", "")))
     if "ok" in obj:
         try:
             return InputOutcome(OutcomeKind.OK, _decode(obj["ok"], ret), raw=line)

@@ -1,34 +1,51 @@
 """Build a function's TestSuite: generated inputs, the sandboxed reference's results, hygiene.
 
-The reference runs twice, under two hash seeds, over the same inputs; any input whose
-two results differ makes the function nondeterministic. Vector hygiene then drops what
-no target can represent, with a reason per drop recorded in `TestSuite.notes`.
+Inputs are generated in coverage-guided rounds: round 1 takes the docstring's examples
+that fit the signature (ir/infer.py) and boundary inputs at the function's own numeric
+and string constants (c - 1, c, c + 1), at most half of its `n_inputs`, the rest drawn
+from the default domain (edge cases first) with the reference traced (line and branch coverage, validators/coverage.py);
+while lines or branches stay uncovered, later rounds draw from a small domain
+(equalities, tiny lists), a wide one (thresholds) and the default one again, up to
+`coverage_rounds`, stopping after two rounds in a row add no coverage. The reference then runs again, untraced, under a second hash seed over every
+input; any input whose two results differ makes the function nondeterministic. Vector
+hygiene (validators/hygiene.py) drops what a requested target cannot represent, with a
+reason per drop recorded in `TestSuite.notes`. The kept set is at most `max_vectors`
+(default n_inputs): the edge cases, a greedy cover preserving the coverage of all usable
+vectors, then the rest in generation order. A suite below `min_line_coverage` is
+rejected: its tests would not exercise the code they judge.
 
 Key contracts: `build_test_suite` returns a `TestSuite` or a `Rejected` (stage TESTGEN)
 whose reason is one of `REASONS`; it never raises for anything the reference does.
-Notes are `inputs:N`, `vectors:N` and `dropped:<why>:<count>` with <why> in
-raised / not_run / too_large / int64_overflow / non_finite_float / non_ascii_str /
-str_control_char / ragged_matrix. Shown vectors are picked deterministically: small,
+`reference:timeout` is the slow-reference filter (an input over its time limit, or the
+run over its wall clock). Notes are `inputs:N`, `vectors:N`, `rounds:N`, `coverage:L/B`
+and `dropped:<why>:<count>` with <why> in raised / not_run / too_large or a hygiene
+reason (validators.hygiene.REASONS). Shown vectors are picked deterministically: small,
 without empty arguments, with distinct expected values where possible.
 """
 
 from __future__ import annotations
 
-import math
+import ast
+import dataclasses
 from collections import Counter
-from typing import Any
+from typing import Any, Sequence
 
 from tolk.ir.function import Function
+from tolk.ir.infer import describe_value, docstring_examples, unify
 from tolk.ir.types import IRType, Kind
-from tolk.ir.vectors import TestSuite, Vector
+from tolk.ir.vectors import TestSuite, Vector, coerce
 from tolk.outcome import Rejected, Stage
-from tolk.validators.reference import OutcomeKind, ReferenceRun, RunStatus, run_reference
+from tolk.validators.coverage import (Trace, branch_points, measure, raise_lines,
+                                      select_vectors)
+from tolk.validators.hygiene import value_problem, vector_problem as _hygiene_problem
+from tolk.validators.reference import (InputOutcome, OutcomeKind, ReferenceRun, RunStatus,
+                                       run_reference)
 from tolk.validators.sandbox import SandboxPolicy
-from tolk.validators.strategies import DEFAULT_DOMAIN, ValueDomain, generate_inputs
+from tolk.validators.strategies import DEFAULT_DOMAIN, ValueDomain, edge_cases, generate_inputs
 
 __all__ = ["build_test_suite", "vector_problem", "REASONS", "DEFINITION_FAILED", "CRASHED",
            "TIMEOUT", "NONDETERMINISTIC", "RETURN_TYPE_MISMATCH", "RAISES_ON_MOST_INPUTS",
-           "TOO_FEW_VECTORS", "MIN_VECTORS", "DEFAULT_POLICY"]
+           "TOO_FEW_VECTORS", "LOW_COVERAGE", "MIN_VECTORS", "DEFAULT_POLICY"]
 
 DEFINITION_FAILED = "reference:definition_failed"
 CRASHED = "reference:crashed"
@@ -37,41 +54,100 @@ NONDETERMINISTIC = "reference:nondeterministic"
 RETURN_TYPE_MISMATCH = "reference:return_type_mismatch"
 RAISES_ON_MOST_INPUTS = "reference:raises_on_most_inputs"
 TOO_FEW_VECTORS = "reference:too_few_vectors"
+LOW_COVERAGE = "reference:low_coverage"
 REASONS = frozenset({DEFINITION_FAILED, CRASHED, TIMEOUT, NONDETERMINISTIC,
-                     RETURN_TYPE_MISMATCH, RAISES_ON_MOST_INPUTS, TOO_FEW_VECTORS})
+                     RETURN_TYPE_MISMATCH, RAISES_ON_MOST_INPUTS, TOO_FEW_VECTORS, LOW_COVERAGE})
 
 MIN_VECTORS = 5
 # Per-input limit 1 s and a stop after the first timeout keep a run inside 2 * 60 inputs
 # worth of ordinary work; the wall clock is the backstop for code that eats the alarm.
 DEFAULT_POLICY = SandboxPolicy(cpu_seconds=30, wall_seconds=30.0)
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def vector_problem(value: Any, t: IRType) -> str:
+    """Why a result of type t cannot be a test vector for any target ("" when it can)."""
+    return value_problem(value, t)
+
+
+def _round_domains(domain: ValueDomain) -> tuple[ValueDomain, ...]:
+    """Round 1 uses domain; later rounds a small one (hits equalities), a wide one (hits
+    thresholds), then domain again under another seed."""
+    small = dataclasses.replace(domain, int_min=max(domain.int_min, -4), int_max=min(domain.int_max, 4),
+                                float_min=max(domain.float_min, -4.0),
+                                float_max=min(domain.float_max, 4.0),
+                                max_list_len=min(domain.max_list_len, 4),
+                                max_str_len=min(domain.max_str_len, 4),
+                                alphabet="ab ")
+    wide = dataclasses.replace(domain, int_min=domain.int_min * 1000, int_max=domain.int_max * 1000,
+                               float_min=domain.float_min * 1000, float_max=domain.float_max * 1000,
+                               max_list_len=domain.max_list_len * 2,
+                               max_str_len=domain.max_str_len * 2)
+    return (domain, small, wide, domain)
 
 
 def build_test_suite(fn: Function, *, n_inputs: int = 60, n_shown: int = 3, seed: int = 0,
                      policy: SandboxPolicy | None = None, domain: ValueDomain = DEFAULT_DOMAIN,
-                     input_timeout_s: float = 1.0, executor: str = "auto") -> TestSuite | Rejected:
+                     input_timeout_s: float = 1.0, executor: str = "auto",
+                     langs: Sequence[str] = (), min_line_coverage: float = 0.0,
+                     coverage_rounds: int = 4, max_vectors: int | None = None,
+                     ) -> TestSuite | Rejected:
     """Generate inputs, run the reference twice, clean the vectors; see the module docstring."""
     policy = policy or DEFAULT_POLICY
-    inputs = generate_inputs(fn.signature, n_inputs, seed=seed, domain=domain)
+    sig = fn.signature
 
-    def run(hash_seed: int) -> ReferenceRun:
+    def run(inputs: list[tuple[Any, ...]], hash_seed: int, coverage: bool) -> ReferenceRun:
         return run_reference(fn, inputs, policy=policy, hash_seed=hash_seed,
-                             timeout_s=input_timeout_s, executor=executor)
+                             timeout_s=input_timeout_s, executor=executor, coverage=coverage)
 
     def reject(reason: str, detail: str) -> Rejected:
         return Rejected(Stage.TESTGEN, reason, fn.program.source_id, fn.program.uri,
                         function=fn.name, detail=detail[:500])
 
-    first = run(2 * seed + 1)
-    if (bad := _run_problem(first, reject)) is not None:
-        return bad
-    second = run(2 * seed + 2)
+    inputs: list[tuple[Any, ...]] = []
+    outcomes: list[InputOutcome] = []
+    seen: set[str] = set()
+    executable: tuple[int, ...] = ()
+    points: tuple[Any, ...] = ()
+    best = -1
+    rounds = stale = 0
+    for k, dom in enumerate(_round_domains(domain)[:max(1, coverage_rounds)]):
+        extra: list[tuple[Any, ...]] = []
+        if k == 0:  # the docstring's examples and boundaries at the code's own constants
+            extra = list({repr(a): a for a in _docstring_inputs(fn) + _boundary_inputs(fn, domain)
+                          }.values())[:n_inputs // 2]
+        drawn = generate_inputs(sig, n_inputs + len(extra), seed=seed + 7919 * k, domain=dom)
+        if extra:
+            n_edge = len(edge_cases(sig, dom))
+            drawn = list({repr(a): a for a in drawn[:n_edge] + extra + drawn[n_edge:]}.values())
+            drawn = drawn[:n_inputs]
+        fresh = list({repr(a): a for a in drawn if repr(a) not in seen}.values())
+        if not fresh:
+            break
+        first = run(fresh, 2 * seed + 1, coverage=True)
+        if (bad := _run_problem(first, reject)) is not None:
+            return bad
+        rounds += 1
+        seen.update(repr(a) for a in fresh)
+        inputs += fresh
+        outcomes += first.outcomes
+        if k == 0:
+            unreachable = raise_lines(fn.program.text, first.first_line)
+            executable = tuple(ln for ln in first.executable_lines if ln not in unreachable)
+            points = branch_points(fn.program.text, first.first_line)
+        report = measure(_traces(outcomes), executable, points)
+        score = report.lines_hit + report.branches_hit
+        stale = stale + 1 if score <= best else 0
+        best = max(best, score)
+        if stale >= 2 or not executable or (report.lines_hit == report.lines_total
+                                            and report.branches_hit == report.branches_total):
+            break
+
+    second = run(inputs, 2 * seed + 2, coverage=False)
     if (bad := _run_problem(second, reject)) is not None:
         return bad
-    for k, (a, b) in enumerate(zip(first.outcomes, second.outcomes)):
+    for k, (a, b) in enumerate(zip(outcomes, second.outcomes)):
         if a.raw != b.raw:
             return reject(NONDETERMINISTIC, f"input {k} {inputs[k]!r}: {a.raw[:120]} vs {b.raw[:120]}")
-    outcomes = first.outcomes
     if mism := next((o for o in outcomes if o.kind is OutcomeKind.TYPE_MISMATCH), None):
         return reject(RETURN_TYPE_MISMATCH, mism.detail)
     raised = [o for o in outcomes if o.kind is OutcomeKind.ERROR]
@@ -79,20 +155,89 @@ def build_test_suite(fn: Function, *, n_inputs: int = 60, n_shown: int = 3, seed
         return reject(RAISES_ON_MOST_INPUTS, f"{len(raised)}/{len(outcomes)}; first: {raised[0].detail}")
 
     dropped: Counter[str] = Counter()
-    kept: list[Vector] = []
-    ret = fn.signature.returns
+    kept: list[tuple[Vector, InputOutcome]] = []
     for args, o in zip(inputs, outcomes):
         why = {OutcomeKind.ERROR: "raised", OutcomeKind.NOT_RUN: "not_run",
-               OutcomeKind.TOO_LARGE: "too_large"}.get(o.kind) or vector_problem(o.value, ret)
+               OutcomeKind.TOO_LARGE: "too_large"}.get(o.kind) or \
+            _hygiene_problem(args, o.value, sig, langs)
         if why:
             dropped[why] += 1
         else:
-            kept.append(Vector(args, o.value))
-    notes = [f"inputs:{len(inputs)}", f"vectors:{len(kept)}"]
+            kept.append((Vector(args, o.value), o))
+    edge_keys = {repr(a) for a in edge_cases(sig, domain)}
+    traces = _traces([o for _, o in kept])
+    chosen = select_vectors(traces, executable, points,
+                            keep=[i for i, (v, _) in enumerate(kept) if repr(v.args) in edge_keys],
+                            cap=max_vectors or n_inputs)
+    report = measure([traces[i] for i in chosen], executable, points)
+    vectors = [kept[i][0] for i in chosen]
+    notes = [f"inputs:{len(inputs)}", f"vectors:{len(vectors)}", f"rounds:{rounds}"]
+    if report.line is not None:
+        notes.append(f"coverage:{report.line:.3f}/{report.branch:.3f}")
     notes += [f"dropped:{why}:{count}" for why, count in sorted(dropped.items())]
-    if len(kept) < MIN_VECTORS:
+    if len(vectors) < MIN_VECTORS:
         return reject(TOO_FEW_VECTORS, "; ".join(notes))
-    return TestSuite(_mark_shown(kept, n_shown), tuple(notes))
+    if report.line is not None and report.line < min_line_coverage:
+        missed = sorted(set(executable) - set().union(*(traces[i].lines for i in chosen)))
+        return reject(LOW_COVERAGE, f"line coverage {report.line:.3f} < {min_line_coverage}; "
+                                    f"lines never run: {missed[:20]}; " + "; ".join(notes))
+    return TestSuite(_mark_shown(vectors, n_shown), tuple(notes), line_coverage=report.line,
+                     branch_coverage=report.branch)
+
+
+def _docstring_inputs(fn: Function) -> list[tuple[Any, ...]]:
+    """Argument tuples of the docstring's examples that fit the signature's types."""
+    out: list[tuple[Any, ...]] = []
+    for ex in docstring_examples(fn.signature.docstring, fn.name)[:20]:
+        if len(ex.args) != len(fn.signature.params):
+            continue
+        args = []
+        for a, p in zip(ex.args, fn.signature.params):
+            # Fits when the declared type covers the value's ("list[?]" for [], int in float).
+            if unify(describe_value(a), str(p.type)) != str(p.type):
+                break
+            args.append(coerce(a, p.type))
+        else:
+            out.append(tuple(args))
+    return out
+
+
+def _boundary_inputs(fn: Function, domain: ValueDomain, cap: int = 24) -> list[tuple[Any, ...]]:
+    """The first edge case with one argument moved onto a constant of the function (c - 1,
+    c, c + 1 for numbers; the literal for strings; a one-element list): off-by-one and
+    constant mutants differ exactly there, and uniform draws rarely land on them."""
+    try:
+        tree = ast.parse(fn.source.lstrip())
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    nums = sorted({n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
+                   and type(n.value) in (int, float) and abs(n.value) <= 10**6}, key=repr)
+    strs = sorted({n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
+                   and isinstance(n.value, str) and 0 < len(n.value) <= 32 and n.value.isascii()})
+    base = edge_cases(fn.signature, domain)
+    if not base:
+        return []
+    out: list[tuple[Any, ...]] = []
+    for k, p in enumerate(fn.signature.params):
+        t = p.type
+        values: list[Any] = []
+        if t.kind in (Kind.INT, Kind.FLOAT) or (t.kind is Kind.LIST and t.rank == 1
+                                                and t.elem.kind in (Kind.INT, Kind.FLOAT)):
+            scalar = t if t.kind is not Kind.LIST else t.elem
+            cast = int if scalar.kind is Kind.INT else float
+            nums_t = [cast(c + d) for c in nums for d in (-1, 0, 1)]
+            values = nums_t if t.kind is not Kind.LIST else [[v] for v in nums_t]
+        elif t.kind is Kind.STR:
+            values = strs
+        for v in values:
+            args = list(base[1 % len(base)])
+            args[k] = v
+            out.append(tuple(args))
+    return out[:cap]
+
+
+def _traces(outcomes: Sequence[InputOutcome]) -> list[Trace]:
+    return [Trace(frozenset(o.lines), frozenset(o.arcs)) for o in outcomes]
 
 
 def _run_problem(run: ReferenceRun, reject: Any) -> Rejected | None:
@@ -109,27 +254,6 @@ def _run_problem(run: ReferenceRun, reject: Any) -> Rejected | None:
         k = next(i for i, o in enumerate(run.outcomes) if o.kind is OutcomeKind.TIMEOUT)
         return reject(TIMEOUT, f"input {k} exceeded the per-input limit")
     return None
-
-
-def vector_problem(value: Any, t: IRType) -> str:
-    """Why a result of type t cannot be a test vector ("" when it can)."""
-    match t.kind:
-        case Kind.INT:
-            return "" if _INT64_MIN <= value <= _INT64_MAX else "int64_overflow"
-        case Kind.FLOAT:
-            return "" if math.isfinite(value) else "non_finite_float"
-        case Kind.STR:
-            if not value.isascii():
-                return "non_ascii_str"
-            # Line-oriented harnesses and C-string targets cannot carry control characters.
-            return "str_control_char" if any(ord(c) < 32 or ord(c) == 127 for c in value) else ""
-        case Kind.LIST:
-            if t.rank == 2 and value and len({len(row) for row in value}) > 1:
-                return "ragged_matrix"
-            return next((p for p in (vector_problem(x, t.elem) for x in value) if p), "")
-        case Kind.TUPLE:
-            return next((p for p in (vector_problem(x, a) for x, a in zip(value, t.args)) if p), "")
-    return ""
 
 
 def _size(v: Any) -> int:

@@ -130,7 +130,7 @@ def _compile_and_run(code: str, sig: Signature, suite: TestSuite, toolchain: Too
     run = run_sandboxed(toolchain.run_argv(), workdir=workdir, stdin=stdin,
                         policy=policy_for(limits.run, toolchain), writable_workdir=False,
                         executor=limits.executor)
-    verdict = judge(run, sig, suite.vectors, limits.tolerance)
+    verdict = judge(run, sig, suite.vectors, tolerance_for(limits, suite))
     return dataclasses.replace(verdict, compiler_output=compiler_output,
                                compile_s=comp.wall_s if comp else 0.0,
                                ran_on=ran_on(toolchain, run.executor))
@@ -190,3 +190,8 @@ def judge(run: SandboxResult, sig: Signature, vectors: tuple[Vector, ...],
     if run.timed_out or run.returncode != 0 or run.signal_name:
         return Verdict(VerdictStatus.RUNTIME_ERROR, reason="failed_after_all_records", **common)
     return Verdict(VerdictStatus.PASSED, **common)
+
+
+def tolerance_for(limits: ValidationLimits, suite: TestSuite) -> Tolerance:
+    """The suite's recorded tolerance (its IR), unless the caller's limits set another."""
+    return Tolerance.of(suite) if limits.tolerance == Tolerance() else limits.tolerance

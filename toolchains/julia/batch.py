@@ -31,7 +31,7 @@ from tolk.ir.function import Signature
 from tolk.ir.vectors import Vector
 from tolk.validators.compare import Tolerance
 from tolk.validators.sandbox import SandboxPolicy, SandboxResult, run_sandboxed
-from tolk.validators.validate import judge, policy_for, unverified
+from tolk.validators.validate import judge, policy_for, tolerance_for, unverified
 from tolk.validators.verdict import Verdict, VerdictStatus
 from tolk.validators.wire import WireError, encode_inputs
 from tolk.toolchains.julia import harness
@@ -282,7 +282,7 @@ def _run_all(toolchain: _JuliaToolchain, items: Sequence["BatchItem"], inputs: d
         decided, remaining = settle(pending, parse_runner_output(proc.stdout, nonce), proc)
         for k, (sec, run) in decided.items():
             _, sig, suite = items[k - 1]
-            out[k - 1] = section_verdict(sec, run, sig, suite.vectors, limits.tolerance)
+            out[k - 1] = section_verdict(sec, run, sig, suite.vectors, tolerance_for(limits, suite))
         if len(remaining) == len(pending):
             # Not even one candidate started or ended: julia itself failed.
             why = proc.stderr.strip()[-300:] or f"exit {proc.returncode} {proc.signal_name}"

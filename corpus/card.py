@@ -1,0 +1,247 @@
+"""The dataset card: YAML front matter that matches the files, and a body that tells how.
+
+`card_facts` gathers everything the card states from the run directory (stats, rejects,
+`plan.json`), the curation result and the written layout; `render_card` turns the facts
+into README.md text with `card.md.j2`. The front matter is built as a dict and dumped with
+`yaml.safe_dump`, so it always parses, and its `configs` are the layout's configs, so it
+always names the files that exist.
+
+Key contracts: pure over records (no clock, no environment): the same run gives the same
+card. The funnel per language is the chain programs sampled -> functions typed -> tested
+-> translated -> validated -> each curation step -> published, where `published` equals
+the rows of the language's config. `ran_on` lists where published rows were validated;
+`unverified` can never appear (only passed candidates are samples).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import jinja2
+import polars as pl
+import yaml
+
+from tolk.corpus.funnel import compute_funnel
+from tolk.corpus.layout import Layout
+from tolk.corpus.views import LANGUAGE_NAMES as DISPLAY_NAMES
+
+__all__ = ["CardFacts", "card_facts", "card_metadata", "render_card", "write_card",
+           "language_funnel", "size_category", "run_command_from_plan", "split_front_matter"]
+
+# Licence ids the Hub accepts that source corpora here commonly carry.
+_HUB_LICENSES = {"apache-2.0", "mit", "bsd-2-clause", "bsd-3-clause", "gpl-2.0", "gpl-3.0",
+                 "lgpl-3.0", "agpl-3.0", "mpl-2.0", "cc0-1.0", "cc-by-4.0", "cc-by-sa-4.0",
+                 "unlicense", "unknown", "other"}
+_VIEW_DOCS = {
+    "translate": "Python -> target pairs in instruction style (`prompt`, `response` and both "
+                 "as one `content` text), then the provenance columns; all languages, "
+                 "`lang` column.",
+    "fim": "fill-in-the-middle samples cut at statement boundaries of validated target code "
+           "(tree-sitter for Fortran/Julia/CUDA, statement lines for COBOL), one single-line "
+           "and one multi-line span per program as in HumanEval-FIM; `prefix` + `middle` + "
+           "`suffix` is exactly the validated program of `sample_id`; `content` is the PSM "
+           "training text with StarCoder's `<fim_prefix>`/`<fim_suffix>`/`<fim_middle>`.",
+    "repair": "a failing candidate (`broken_code`) with its compiler or test `feedback` -> "
+              "the passing candidate (`fixed_code`), from the repair loop (`origin` "
+              "repair_loop) and from validated mutants of published samples (`origin` "
+              "mutant: they fail the sample's own test suite); `prompt`/`response`/`content` "
+              "as in translate.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CardFacts:
+    repo_id: str
+    layout: Layout
+    funnel: dict[str, dict[str, int]]                  # lang -> ordered step -> count
+    license: str
+    source_licenses: dict[str, int]
+    models: list[dict[str, Any]]                       # translator/model/sampling -> rows
+    toolchains: list[dict[str, Any]]                   # lang/toolchain/version -> rows
+    ran_on: dict[str, dict[str, int]]                  # lang -> where -> rows
+    removal_reasons: list[dict[str, Any]]              # lang/reason -> rows
+    run_command: str
+    publish_command: str
+    run_config: dict[str, Any] = field(default_factory=dict)
+    curation: dict[str, Any] = field(default_factory=dict)
+    limitations: tuple[str, ...] = ()
+
+
+def size_category(n: int) -> str:
+    for bound, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+                         (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")):
+        if n < bound:
+            return label
+    return "10M<n<100M"
+
+
+def language_funnel(out: Path, langs: list[str], curation_stats: Mapping[str, Mapping[str, int]],
+                    published: Mapping[str, int]) -> dict[str, dict[str, int]]:
+    """Per language: the run's funnel, then each curation step, then the published rows."""
+    f = compute_funnel(out, langs)
+    by = {(r.stage, r.lang): r for r in f.rows}
+    result: dict[str, dict[str, int]] = {}
+    for lang in langs:
+        steps = {
+            "programs_sampled": by[("sample", "")].entered,
+            "functions": by[("frontend", "")].entered,
+            "typed": by[("frontend", "")].left,
+            "tested": by[("testgen", "")].left,
+            "translated": by[("translate", lang)].left,
+            "validated": by[("validate", lang)].left,
+        }
+        steps.update({f"curation:{k}": int(v) for k, v in curation_stats.get(lang, {}).items()})
+        steps["published"] = int(published.get(lang, 0))
+        result[lang] = steps
+    return result
+
+
+def _flag(name: str, value: object) -> list[str]:
+    return [name, shlex.quote(str(value))]
+
+
+def run_command_from_plan(plan: Mapping[str, Any]) -> str:
+    """The `tolk run` command line that reproduces a run, from plan.json's config."""
+    c = plan.get("config", {})
+    if not c:
+        return ""
+    langs = ",".join(c.get("langs", []))
+    parts = ["tolk", "run", *_flag("--source", c["source"]), *_flag("--to", langs),
+             *_flag("--out", c["out"])]
+    for key, flag in (("shard_size", "--shard-size"), ("max_programs", "--max-programs"),
+                      ("n_inputs", "--n-inputs"), ("seed", "--seed"), ("executor", "--executor"),
+                      ("run_timeout_s", "--run-timeout"), ("batch_size", "--batch-size")):
+        if c.get(key) is not None:
+            parts += _flag(flag, c[key])
+    if c.get("translator", "lowering") != "lowering":
+        for key, flag in (("translator", "--translator"), ("strategy", "--strategy"),
+                          ("model", "--model"), ("model_revision", "--model-revision"),
+                          ("cassette", "--cassette"), ("repair_rounds", "--repair-rounds"),
+                          ("temperature", "--temperature"), ("top_p", "--top-p"),
+                          ("max_tokens", "--max-tokens"),
+                          ("samples_per_prompt", "--samples-per-prompt")):
+            if c.get(key) not in (None, ""):
+                parts += _flag(flag, c[key])
+    return " ".join(parts)
+
+
+def _group(df: pl.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
+    keys = [k for k in keys if k in df.columns]
+    if not keys or df.height == 0:
+        return []
+    return (df.group_by(keys).agg(pl.len().alias("rows")).sort(keys).to_dicts())
+
+
+def card_facts(out: Path, layout: Layout, *, repo_id: str, kept: pl.DataFrame,
+               removals: pl.DataFrame | None, curation_stats: Mapping[str, Mapping[str, int]],
+               publish_command: str, curation: Mapping[str, Any] | None = None,
+               license: str | None = None) -> CardFacts:
+    """Everything the card states, from the run directory and what was published."""
+    plan_path = out / "plan.json"
+    plan = json.loads(plan_path.read_text()) if plan_path.exists() else {}
+    # Every language of the run, also those curation emptied (they get no config).
+    langs = sorted({*plan.get("config", {}).get("langs", []), *curation_stats,
+                    *(c.name for c in layout.languages)})
+    published = {c.name: c.rows for c in layout.languages}
+    licenses = dict(sorted(kept.group_by("source_license").agg(pl.len()).iter_rows())) \
+        if kept.height else {}
+    if license is None:
+        ids = {str(k).lower() for k in licenses}
+        license = ids.pop() if len(ids) == 1 else "other"
+        license = license if license in _HUB_LICENSES else "other"
+    ran_on: dict[str, dict[str, int]] = {}
+    for row in _group(kept, ["lang", "ran_on"]):
+        if row["ran_on"] != "unverified":  # defensive: only passed candidates are samples
+            ran_on.setdefault(row["lang"], {})[row["ran_on"]] = row["rows"]
+    limitations = [
+        "Correctness means agreement with the Python reference on generated test vectors "
+        "(shown and hidden); it is evidence, not proof, of equivalence.",
+        "Only functions whose types the IR supports (int, float, bool, str, lists, "
+        "matrices, tuple returns) are included.",
+    ]
+    if any(lang in ("julia", "cuda") for lang in langs) or any(
+            "compile-only" in where for where in ran_on.values()):
+        limitations.append("Julia and CUDA rows exist only where a runtime (julia, a GPU) "
+                           "ran the candidate; compile-only or static-only checks never "
+                           "make a row by themselves.")
+    if "lowering" in {m.get("translator") for m in _group(kept, ["translator"])}:
+        limitations.append("Rows from the `lowering` translator are mechanical translations "
+                           "of the IR: correct but not idiomatic.")
+    return CardFacts(
+        repo_id=repo_id, layout=layout,
+        funnel=language_funnel(out, langs, curation_stats, published),
+        license=license, source_licenses={str(k): int(v) for k, v in licenses.items()},
+        models=_group(kept, ["translator", "strategy", "model", "model_revision", "sampling_params"]),
+        toolchains=_group(kept, ["lang", "toolchain_version"]),
+        ran_on=ran_on,
+        removal_reasons=_group(removals, ["lang", "reason"]) if removals is not None else [],
+        run_command=run_command_from_plan(plan), publish_command=publish_command,
+        run_config=plan.get("config", {}), curation=dict(curation or {}),
+        limitations=tuple(limitations))
+
+
+def card_metadata(facts: CardFacts) -> dict[str, Any]:
+    """The YAML front matter: configs with data_files per language and per view."""
+    configs = []
+    for i, c in enumerate(facts.layout.configs):
+        entry: dict[str, Any] = {"config_name": c.name,
+                                 "data_files": [{"split": "train", "path": c.pattern}]}
+        if i == 0:
+            entry["default"] = True
+        configs.append(entry)
+    langs = [c.name for c in facts.layout.languages]
+    tags = ["code", "synthetic", "tolk", "code-translation", *langs]
+    view_tags = {"fim": "fill-in-the-middle", "repair": "program-repair"}
+    tags += [view_tags[v.name] for v in facts.layout.views if v.name in view_tags]
+    return {
+        "license": facts.license,
+        "language": ["code"],
+        "pretty_name": f"tolk: validated {', '.join(DISPLAY_NAMES.get(x, x) for x in langs)} "
+                       "translations of Python",
+        "size_categories": [size_category(facts.layout.rows)],
+        "task_categories": ["text-generation"],
+        "tags": tags,
+        "configs": configs,
+    }
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent),
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                              trim_blocks=True, lstrip_blocks=True)
+
+
+def render_card(facts: CardFacts) -> str:
+    front = yaml.safe_dump(card_metadata(facts), sort_keys=False, allow_unicode=True)
+    steps = sorted({k for f in facts.funnel.values() for k in f}, key=lambda k: _step_order(facts, k))
+    return _env().get_template("card.md.j2").render(
+        front_matter=front.rstrip("\n"), f=facts, steps=steps, display=DISPLAY_NAMES,
+        view_docs=_VIEW_DOCS, run_config_json=json.dumps(facts.run_config, indent=1, sort_keys=True))
+
+
+def _step_order(facts: CardFacts, key: str) -> int:
+    for steps in facts.funnel.values():
+        if key in steps:
+            return list(steps).index(key)
+    return 0
+
+
+def write_card(facts: CardFacts) -> Path:
+    """README.md, and funnel.json: the card's funnel as numbers."""
+    root = facts.layout.root
+    (root / "funnel.json").write_text(json.dumps(facts.funnel, indent=1) + "\n")
+    path = root / "README.md"
+    path.write_text(render_card(facts))
+    return path
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """(metadata, body) of a card; the metadata block sits between two `---` lines."""
+    if not text.startswith("---\n"):
+        return {}, text
+    head, _, body = text[4:].partition("\n---\n")
+    return yaml.safe_load(head) or {}, body

@@ -1,0 +1,115 @@
+"""Vector hygiene: which values every requested target can carry, and why not when it can't.
+
+Limits come from each target's README (toolchains/<lang>/README.md):
+- everywhere: ints in int64 (Fortran `integer(int64)`, COBOL `BINARY-DOUBLE`, Julia
+  `Int64`, CUDA `long long`); strings ASCII (Fortran/COBOL/CUDA treat them as bytes)
+  without control characters (line-oriented harnesses); matrices rectangular.
+- COBOL: strings <= 256 characters (`PIC X(256)`), lists <= 1000 elements
+  (`OCCURS 0 TO 1000`), matrices <= 64 x 64.
+- Fortran, Julia, CUDA: no size limit beyond the sandbox's memory.
+
+Floats: NaN and infinities are dropped, deliberately and counted (`non_finite_float`):
+the wire format could carry them, but a target's NaN from a different computation (0/0
+vs sqrt(-1)) compares equal while meaning something else, and COBOL has no NaN at all,
+so such vectors judge nothing reliably. Subnormals are dropped too (`subnormal_float`):
+targets that flush to zero (CUDA fast math, some Fortran reads) disagree with Python
+for reasons unrelated to the translation. Every finite float survives `repr` round
+trips in Python; the check (`float_round_trip`) guards the printed form anyway.
+
+Key contracts: `value_problem(value, t, langs)` returns "" when value (of IR type t) is
+a usable test value for every target in langs (all targets when langs is empty), else
+a short reason; `vector_problem(args, expected, sig, langs)` checks a whole vector, its
+arguments first. Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from tolk.ir.function import Signature
+from tolk.ir.types import INT64_MAX, INT64_MIN, IRType, Kind
+
+__all__ = ["TargetLimits", "LIMITS", "value_problem", "vector_problem", "REASONS"]
+
+REASONS = frozenset({"int64_overflow", "non_finite_float", "subnormal_float", "float_round_trip",
+                     "non_ascii_str", "str_control_char", "ragged_matrix", "str_too_long",
+                     "list_too_long", "matrix_too_large"})
+
+
+@dataclass(frozen=True, slots=True)
+class TargetLimits:
+    """Capacity of one target's harness; None means no limit of its own."""
+    max_str_len: int | None = None
+    max_list_len: int | None = None
+    max_rows: int | None = None
+    max_cols: int | None = None
+
+
+LIMITS: dict[str, TargetLimits] = {
+    "fortran": TargetLimits(),
+    "cobol": TargetLimits(max_str_len=256, max_list_len=1000, max_rows=64, max_cols=64),
+    "julia": TargetLimits(),
+    "cuda": TargetLimits(),
+}
+
+
+def _combined(langs: Iterable[str]) -> TargetLimits:
+    """The tightest limits over langs (every known target when langs is empty)."""
+    chosen = [LIMITS[str(lang)] for lang in langs if str(lang) in LIMITS] or list(LIMITS.values())
+
+    def tightest(attr: str) -> int | None:
+        vals = [getattr(lim, attr) for lim in chosen if getattr(lim, attr) is not None]
+        return min(vals) if vals else None
+
+    return TargetLimits(tightest("max_str_len"), tightest("max_list_len"),
+                        tightest("max_rows"), tightest("max_cols"))
+
+
+def value_problem(value: Any, t: IRType, langs: Iterable[str] = ()) -> str:
+    """Why a value of type t cannot be a test value for langs ("" when it can)."""
+    return _problem(value, t, _combined(langs))
+
+
+def vector_problem(args: tuple[Any, ...], expected: Any, sig: Signature,
+                   langs: Iterable[str] = ()) -> str:
+    """Why a whole vector is unusable for langs: its arguments first, then its result."""
+    lim = _combined(langs)
+    for a, p in zip(args, sig.params):
+        if why := _problem(a, p.type, lim):
+            return why
+    return _problem(expected, sig.returns, lim)
+
+
+def _problem(value: Any, t: IRType, lim: TargetLimits) -> str:
+    match t.kind:
+        case Kind.INT:
+            return "" if INT64_MIN <= value <= INT64_MAX else "int64_overflow"
+        case Kind.FLOAT:
+            if not math.isfinite(value):
+                return "non_finite_float"
+            if value != 0.0 and abs(value) < sys.float_info.min:
+                return "subnormal_float"
+            return "" if float(repr(value)) == value else "float_round_trip"
+        case Kind.STR:
+            if not value.isascii():
+                return "non_ascii_str"
+            if any(ord(c) < 32 or ord(c) == 127 for c in value):
+                return "str_control_char"
+            return "str_too_long" if lim.max_str_len is not None and len(value) > lim.max_str_len else ""
+        case Kind.LIST if t.rank == 2:
+            if value and len({len(row) for row in value}) > 1:
+                return "ragged_matrix"
+            if (lim.max_rows is not None and len(value) > lim.max_rows) or (
+                    lim.max_cols is not None and value and len(value[0]) > lim.max_cols):
+                return "matrix_too_large"
+            return next((p for row in value for x in row if (p := _problem(x, t.scalar, lim))), "")
+        case Kind.LIST:
+            if lim.max_list_len is not None and len(value) > lim.max_list_len:
+                return "list_too_long"
+            return next((p for p in (_problem(x, t.elem, lim) for x in value) if p), "")
+        case Kind.TUPLE:
+            return next((p for p in (_problem(x, a, lim) for x, a in zip(value, t.args)) if p), "")
+    return ""
