@@ -75,20 +75,25 @@ def test_files_share_runners_by_types_and_keep_intrinsic_names_direct() -> None:
     cands, harness = files[CANDIDATES_FILE], files[HARNESS_FILE]
     assert cands.count('# 1 "candidate.f90"\n') == 3  # the unrenamable one is left out
     assert "candidate_0003" not in cands
-    # total and largest share one prebuilt runner, which the harness file only uses
-    runner = [ln for ln in harness.splitlines() if ln.startswith("  use tolk_runner_")]
-    assert len(runner) == 3 and len(set(runner)) == 1
+    # total, largest and g share one prebuilt runner: the driver hands each candidate's
+    # procedure to it, no module of their own
+    runner = sorted({ln.split()[1].rstrip(",") for ln in harness.splitlines()
+                     if ln.startswith("  use tolk_runner_")})
+    assert len(runner) == 1
     assert "\nmodule tolk_runner_" not in harness and "module tolk_wire" not in harness
+    for k in (0, 1, 3):
+        assert f"    call {runner[0].replace('tolk_runner_', 'run_')}(c_{k:04d})\n" in harness
+    assert "  use candidate_0000, only: c_0000 => total\n" in harness
     parts = prebuilt(items, "gfortran", ["-O1"], "gfortran 12")
-    assert [p.link for p in parts] == [("tolk_wire.o",), (runner[0].split()[1].rstrip(",") + ".o",)]
+    assert [p.link for p in parts] == [("tolk_wire.o",), (runner[0] + ".o",)]
     assert parts[0].key != parts[1].key
     assert prebuilt(items[:1], "gfortran", ["-O1"], "gfortran 12") == parts  # keys are stable
     assert prebuilt(items, "gfortran", ["-O0"], "gfortran 12")[1].key != parts[1].key
     assert "  use candidate_0002, only: target => sum\n" in harness  # direct runner
     assert "  subroutine run_0002()\n" in harness
-    for k in range(4):
+    assert "    call run_0002()\n" in harness
+    for k in range(4):  # every candidate's lines sit under its own marker
         assert f'# 1 "harness_{k:04d}.f90"\n' in harness
-        assert f"    call run_{k:04d}()\n" in harness
 
 
 def test_blame_reads_missing_modules_and_harness_files(tmp_path: Path) -> None:

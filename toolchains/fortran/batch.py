@@ -166,15 +166,22 @@ def batch_files(items: Sequence[tuple[str, Signature]]) -> dict[str, str]:
         if renamed is not None:  # else left out: its missing module blames it
             cands.append(_CANDIDATE_MARKER + renamed + ("" if renamed.endswith("\n") else "\n"))
     harness: list[str] = []
+    calls: list[tuple[str, str]] = []  # per candidate: (its use lines, the call that runs it)
     for k, (_, sig) in enumerate(items):
-        harness.append(f'# 1 "harness_{_tag(k)}.f90"\n')
         key = _runner_key(sig)
         if key is not None:
-            harness.append(_member(k, fortran_name(sig.name), _runner_module(key)))
+            runner = _runner_module(key)
+            local = runner.replace("tolk_runner_", "run_")
+            calls.append((f"  use {module_name(k)}, only: c_{_tag(k)} => {fortran_name(sig.name)}\n"
+                          f"  use {runner}, only: {local} => run\n",
+                          f"call {local}(c_{_tag(k)})"))
         else:
+            harness.append(f'# 1 "harness_{_tag(k)}.f90"\n')
             harness.append(render_runner(sig, f"tolk_harness_{_tag(k)}", f"run_{_tag(k)}",
                                          module_name(k)))
-    harness.append('# 1 "driver.f90"\n' + render_driver(len(items)))
+            calls.append((f"  use tolk_harness_{_tag(k)}, only: run_{_tag(k)}\n",
+                          f"call run_{_tag(k)}()"))
+    harness.append('# 1 "driver.f90"\n' + render_driver(calls))
     return {CANDIDATES_FILE: "".join(cands), HARNESS_FILE: "".join(harness)}
 
 
@@ -214,25 +221,17 @@ def compile_argv(compiler: str, flags: Sequence[str]) -> list[str]:
     return [compiler, *kept, "-fmax-errors=0", CANDIDATES_FILE, HARNESS_FILE, "-o", EXECUTABLE]
 
 
-def _member(k: int, name: str, runner: str) -> str:
-    t = _tag(k)
-    return (f"module tolk_harness_{t}\n"
-            f"  use {module_name(k)}, only: target => {name}\n"
-            f"  use {runner}, only: run\n"
-            "  implicit none\n"
-            "  private\n"
-            f"  public :: run_{t}\n"
-            "contains\n"
-            f"  subroutine run_{t}()\n"
-            "    call run(target)\n"
-            f"  end subroutine run_{t}\n"
-            f"end module tolk_harness_{t}\n")
+def render_driver(calls: Sequence[tuple[str, str]]) -> str:
+    """`program harness`: runs the candidate whose index is the first command argument.
+    Candidate k's use lines and call sit under a `harness_<kkkk>.f90` marker, so an error
+    there (a procedure missing from its module, an interface its runner cannot take)
+    blames k. Shared candidates need no module of their own: the driver hands the
+    candidate's procedure to the prebuilt runner."""
+    def marked(k: int, text: str) -> str:
+        return f'# 1 "harness_{_tag(k)}.f90"\n{text}# 1 "driver.f90"\n'
 
-
-def render_driver(n: int) -> str:
-    """`program harness`: runs the candidate whose index is the first command argument."""
-    uses = "".join(f"  use tolk_harness_{_tag(k)}, only: run_{_tag(k)}\n" for k in range(n))
-    cases = "".join(f"  case ({k})\n    call run_{_tag(k)}()\n" for k in range(n))
+    uses = "".join(marked(k, u) for k, (u, _) in enumerate(calls))
+    cases = "".join(f"  case ({k})\n" + marked(k, f"    {c}\n") for k, (_, c) in enumerate(calls))
     return (
         "program harness\n"
         f"{uses}"
