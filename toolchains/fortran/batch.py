@@ -6,18 +6,18 @@ the single build's flags (only `-fmax-errors` differs):
     batch_candidates.f90  candidate k's own text, its `module candidate` renamed on the
                           tree-sitter parse (module and end-module name nodes only) to
                           `candidate_<kkkk>`, each preceded by `# 1 "candidate.f90"`
-    batch_harness.f90     one module tolk_harness_<kkkk> per candidate (`run_<kkkk>`:
-                          calls the shared runner of its types with `candidate_<kkkk>`'s
-                          procedure, or is itself the loop, calling it directly), and the
-                          driver `program harness`, which calls `run_<k>` for the index
-                          given as its first argument.
+    batch_harness.f90     the driver `program harness`, which runs the candidate whose
+                          index is its first argument: it hands `candidate_<kkkk>`'s
+                          procedure to the prebuilt runner of its types; only a candidate
+                          named like an intrinsic gets a module tolk_harness_<kkkk> of its
+                          own, whose loop calls it directly.
 
 The parts no candidate changes are `Prebuilt` (`prebuilt`): module tolk_wire (every
 read/write helper) and one runner module per parameter/result types (the single harness's
 loop as `run(target)`, target a dummy procedure with the contract's interface, named
 `tolk_runner_<hash of its text>`). The engine compiles each once per process and links
-its object into every chunk, so a chunk compiles its candidates plus ~10 lines of glue
-each: the harness used to cost about as much to compile as the candidates.
+its object into every chunk, so a chunk compiles its candidates plus a few driver
+lines each: the harness used to cost about as much to compile as the candidates.
 
 Why so few files: gfortran starts one compiler process per source file (~18 ms each
 here), which would cost more than compiling a small candidate. Everything is built with
