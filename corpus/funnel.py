@@ -139,16 +139,31 @@ class Funnel:
 
 
 def reason_counts(out: Path) -> pl.DataFrame:
-    """Rejections per stage, language and reason, most frequent first."""
+    """Rejections per stage, language and reason, most frequent first; `program` is True
+    for rejections of a whole program (no function named), whatever stage refused it."""
     return (scan_rejects(out)
-            .group_by("stage", "lang", "reason")
+            .with_columns(program=pl.col("function") == "")
+            .group_by("stage", "lang", "reason", "program")
             .agg(pl.len().alias("count"))
             .sort(["stage", "lang", "count", "reason"], descending=[False, False, True, False])
             .collect())
 
 
-def _top(reasons: pl.DataFrame, stage: str, lang: str, k: int = 5) -> tuple[tuple[str, int], ...]:
-    sub = reasons.filter((pl.col("stage") == stage) & (pl.col("lang") == lang)).head(k)
+def _top(reasons: pl.DataFrame, stage: str, lang: str, k: int = 5,
+         program: bool | None = None) -> tuple[tuple[str, int], ...]:
+    keep = (pl.col("stage") == stage) & (pl.col("lang") == lang)
+    if program is not None:
+        keep &= pl.col("program") == program
+    sub = reasons.filter(keep).head(k)
+    return tuple(zip(sub["reason"].to_list(), sub["count"].to_list()))
+
+
+def _program_reasons(reasons: pl.DataFrame, k: int = 5) -> tuple[tuple[str, int], ...]:
+    """Why whole programs were refused: by the source (sample) or the front end
+    (no_functions, a syntax error): the sample row counts both."""
+    sub = (reasons.filter(pl.col("program") & (pl.col("lang") == ""))
+           .group_by("reason").agg(pl.col("count").sum())
+           .sort(["count", "reason"], descending=[True, False]).head(k))
     return tuple(zip(sub["reason"].to_list(), sub["count"].to_list()))
 
 
@@ -158,9 +173,9 @@ def compute_funnel(out: Path, langs: list[str]) -> Funnel:
     programs = s.get("programs", 0)
     rows = [
         FunnelRow("sample", "", programs, programs - s.get("programs_rejected", 0),
-                  _top(reasons, "sample", "")),
+                  _program_reasons(reasons)),
         FunnelRow("frontend", "", s.get("functions", 0), s.get("frontend_accepted", 0),
-                  _top(reasons, "frontend", "")),
+                  _top(reasons, "frontend", "", program=False)),
         FunnelRow("testgen", "", s.get("frontend_accepted", 0), s.get("tested", 0),
                   _top(reasons, "testgen", "")),
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import platform
+
 import gzip
 import json
 import subprocess
@@ -199,7 +201,8 @@ def test_hf_spec_parsing() -> None:
 # ---- stdlib and humaneval -------------------------------------------------------------
 
 def test_stdlib_yields_many_programs_under_the_stdlib() -> None:
-    root = str(stdlib_dir())
+    root = f"stdlib-{platform.python_version()}"
+    assert stdlib_dir().is_dir()
     items = list(iter_source("stdlib", {}))
     progs = _programs(items)
     assert len(progs) > 200

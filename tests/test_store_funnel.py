@@ -72,3 +72,15 @@ def test_directory_source_rejects_bad_files(tmp_path: Path) -> None:
     assert isinstance(items["latin1.py"], Rejected) and items["latin1.py"].reason == "not_utf8"
     assert isinstance(items["huge.py"], Rejected) and items["huge.py"].reason == "too_large"
     assert isinstance(items["nul.py"], Rejected) and items["nul.py"].reason == "binary"
+
+
+def test_program_level_rejections_are_the_sample_rows_reasons(tmp_path: Path) -> None:
+    """A program refused whole (no function named) counts under `sample`, whatever stage
+    refused it; the front end's row keeps the reasons of single functions."""
+    whole = {**_reject("frontend", "no_functions"), "function": ""}
+    one = _reject("frontend", "uses_io:print")
+    write_shard(tmp_path, "a", [], [whole, {**whole, "reason": "syntax_error"}, one],
+                {"programs": 3, "programs_rejected": 2, "functions": 1})
+    rows = {(r.stage, r.lang): r for r in compute_funnel(tmp_path, ["fortran"]).rows}
+    assert rows["sample", ""].reasons == (("no_functions", 1), ("syntax_error", 1))
+    assert rows["frontend", ""].reasons == (("uses_io:print", 1),)
