@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from tolk import pyast
 from tolk.corpus.minhash import batch_shingle_hashes
 
 __all__ = ["BenchmarkDoc", "humaneval_path", "humaneval_docs", "file_docs", "Decontaminator",
@@ -71,7 +72,7 @@ def humaneval_docs(path: Path | None = None) -> list[BenchmarkDoc]:
 def _py_docs(path: Path) -> list[BenchmarkDoc]:
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
-        tree = ast.parse(text)
+        tree = pyast.parse(text)
     except SyntaxError:
         return [BenchmarkDoc(path.stem, text, (text,))]
     docs = [BenchmarkDoc(f"{path.stem}/{node.name}", seg, (seg,))

@@ -32,6 +32,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 
+from tolk import pyast
 from tolk.corpus import minhash
 from tolk.errors import ConfigError
 from tolk.ir.frontend import analyze_program
@@ -302,7 +303,7 @@ def check_function(fn: Function, limits: FilterLimits | None = None) -> tuple[st
     if lines > lim.max_fn_lines:
         return "size:fn_lines", f"{lines} > {lim.max_fn_lines}"
     try:
-        tree = ast.parse(src)
+        tree = pyast.parse(src)
         fdef = next(n for n in tree.body if isinstance(n, ast.FunctionDef))
         # Non-ASCII identifiers are NFKC-normalised by Python (a fullwidth `ｉｄ` is `id`),
         # so only plain ASCII sources may take the fast path.

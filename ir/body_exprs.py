@@ -13,6 +13,7 @@ import ast
 
 import tree_sitter
 
+from tolk import pyast
 from tolk.errors import UnsupportedProgram
 from tolk.ir.body import (
     BUILTINS, BinOp, BinOpKind, BoolOp, Call, CmpOpKind, Compare, Const, Expr, IfExp, Index,
@@ -158,7 +159,7 @@ class ExprBuilder:
         if any(c.type == "interpolation" for c in node.named_children) or node.type != "string":
             raise _unsupported("string_form", node)
         try:
-            v = ast.literal_eval(text(node))
+            v = pyast.literal_eval(text(node))
         except (ValueError, SyntaxError) as exc:
             raise _unsupported("string_form", node) from exc
         if not isinstance(v, str) or not v.isascii() or "\n" in v:

@@ -26,6 +26,7 @@ from typing import Iterable
 
 import tree_sitter
 
+from tolk import pyast
 from tolk.errors import UnsupportedProgram
 from tolk.ir.body_builder import build_body
 from tolk.ir.function import Function, Param, Program, Signature
@@ -239,7 +240,7 @@ def _default_examples(partial: _Partial) -> list[Example]:
         if not src:
             continue
         try:
-            value = ast.literal_eval(src)
+            value = pyast.literal_eval(src)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             continue
         if descriptor_type(describe_value(value)) is not None:

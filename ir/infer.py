@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from tolk import pyast
 from tolk.errors import UnsupportedProgram
 from tolk.ir.types import BOOL, FLOAT, INT, STR, IRType, Kind, list_of, parse_type
 
@@ -114,7 +115,7 @@ def descriptor_type(desc: str, *, allow_tuple: bool = False) -> IRType | None:
 
 def _literal(node: ast.AST) -> tuple[bool, Any]:
     try:
-        return True, ast.literal_eval(node)
+        return True, pyast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return False, None
 
@@ -139,7 +140,7 @@ _ARROW = re.compile(r"^\s*(==|->|=>|==>|➞|→|returns?|should return|gives|is)
 
 def _parse_expr(src: str) -> ast.AST | None:
     try:
-        return ast.parse(src.strip(), mode="eval").body
+        return pyast.parse(src.strip(), mode="eval").body
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
 
@@ -219,7 +220,7 @@ def _doctest_example(call: ast.AST | None, expected: list[str], name: str
 def call_site_examples(source: str, name: str) -> list[Example]:
     """Literal calls of `name` in the file; `f(x) == literal` comparisons give results."""
     try:
-        tree = ast.parse(source)
+        tree = pyast.parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return []
     out: list[Example] = []

@@ -61,6 +61,14 @@ def _table(frame: pl.LazyFrame) -> pl.DataFrame:
     return df.sort(df.columns)
 
 
+def _diff(got: pl.DataFrame, want: pl.DataFrame) -> str:
+    """The rows only one side has (code columns left out), for a readable failure."""
+    cols = [c for c in want.columns if c not in ("target_code", "python_source")]
+    only = [(name, a.join(b, on=want.columns, how="anti", nulls_equal=True).select(cols))
+            for name, a, b in (("resumed only", got, want), ("uninterrupted only", want, got))]
+    return "; ".join(f"{name}: {df.to_dicts()[:3]}" for name, df in only)
+
+
 def _wait_for(pred, proc: subprocess.Popen, limit_s: float = 300) -> None:
     end = time.monotonic() + limit_s
     while not pred():
@@ -109,8 +117,10 @@ def test_sigkill_at_random_points_then_resume_gives_the_same_dataset(
 
         samples, rejects = _table(scan_samples(out)), _table(scan_rejects(out))
         assert samples["id"].n_unique() == samples.height, f"seed {seed}: duplicate samples"
-        assert samples.equals(expected_samples), f"seed {seed}: samples differ"
-        assert rejects.equals(expected_rejects), f"seed {seed}: rejects differ"
+        assert samples.equals(expected_samples), \
+            f"seed {seed}: samples differ: {_diff(samples, expected_samples)}"
+        assert rejects.equals(expected_rejects), \
+            f"seed {seed}: rejects differ: {_diff(rejects, expected_rejects)}"
         # Completed shards were skipped, not recomputed; only the rest ran again.
         started = {e["shard"] for e in read_events(out)
                    if e["event"] == "shard_started" and e["run_id"] == second_run}

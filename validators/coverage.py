@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 from typing import Iterable, Sequence
+from tolk import pyast
 
 __all__ = ["BranchPoint", "Trace", "CoverageReport", "branch_points", "raise_lines", "measure",
            "select_vectors"]
@@ -60,7 +61,7 @@ class CoverageReport:
 
 def _function_at(source: str, first_line: int) -> ast.AST | None:
     try:
-        tree = ast.parse(source)
+        tree = pyast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     return next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))

@@ -28,6 +28,7 @@ import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from tolk import pyast
 
 __all__ = ["MutantKind", "Mutant", "all_mutants", "sample_mutants"]
 
@@ -76,7 +77,7 @@ class _Site:
 
 def all_mutants(source: str, function: str | None = None) -> list[Mutant]:
     """Every single-edit mutant of `function` (default: the first def) in `source`."""
-    tree = ast.parse(textwrap.dedent(source))
+    tree = pyast.parse(textwrap.dedent(source))
     fn = next((n for n in tree.body if isinstance(n, ast.FunctionDef)
                and (function is None or n.name == function)), None)
     if fn is None:

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tolk import pyast
 from tolk.errors import UnsupportedProgram
 from tolk.ir.frontend import analyze_program
 from tolk.ir.function import Function, Program, content_id
@@ -180,7 +181,7 @@ def pick_mutants(fn: Function, max_mutants: int, seed: int) -> tuple[list[tuple[
 
 
 def _normalised(source: str) -> str:
-    return ast.unparse(ast.parse(textwrap.dedent(source))) + "\n"
+    return ast.unparse(pyast.parse(textwrap.dedent(source))) + "\n"
 
 
 def classify_mutant(m: Mutant, mfn: Function, suite: TestSuite, *, tolerance: Tolerance,

@@ -30,6 +30,7 @@ import dataclasses
 from collections import Counter
 from typing import Any, Sequence
 
+from tolk import pyast
 from tolk.ir.function import Function
 from tolk.ir.infer import describe_value, docstring_examples, unify
 from tolk.ir.types import IRType, Kind
@@ -207,7 +208,7 @@ def _boundary_inputs(fn: Function, domain: ValueDomain, cap: int = 24) -> list[t
     c, c + 1 for numbers; the literal for strings; a one-element list): off-by-one and
     constant mutants differ exactly there, and uniform draws rarely land on them."""
     try:
-        tree = ast.parse(fn.source.lstrip())
+        tree = pyast.parse(fn.source.lstrip())
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     nums = sorted({n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
