@@ -8,7 +8,7 @@ keys `STEPS`):
   exact_dedup     one row per normalised target code (`corpus.normalize.normalize`)
   near_dedup      MinHash/LSH over identifier-renamed code tokens: connected components of
                   pairs with estimated Jaccard >= threshold keep their first row
-  per_source_cap  at most `max_per_source` rows per (language, source program), chosen
+  per_source_cap  at most `max_per_source` rows per (language, source function), chosen
                   greedily for diversity (each pick has the lowest maximum similarity to
                   the rows already picked; the first row starts)
   decontaminated  no n-gram or substring overlap with HumanEval or `benchmark_files`, on
@@ -64,7 +64,7 @@ class CurationConfig(BaseModel):
         0.8, ge=0.5, le=1.0, description="Jaccard similarity of a near duplicate (0.7-0.8 usual)")
     rename_identifiers: bool = Field(
         True, description="rename non-keyword identifiers before shingling")
-    max_per_source: int = Field(4, ge=1, description="samples kept per source program per language")
+    max_per_source: int = Field(4, ge=1, description="samples kept per source function per language")
     decontam_ngram: int = Field(
         13, ge=5, le=50, description="n-gram length for benchmark overlap (10-13 usual)")
     min_substring_chars: int = Field(
@@ -106,10 +106,11 @@ def _fingerprints(files: list[Path], cfg: CurationConfig) -> tuple[pl.DataFrame,
     total = sum(pl.scan_parquet(f).select(pl.len()).collect().item() for f in files)
     sig = np.empty((total, cfg.num_perm), dtype=np.uint32)
     metas = []
-    for b in _batches(files, ["id", "lang", "source_id", "target_code"], cfg.batch_rows):
+    for b in _batches(files, ["id", "lang", "source_id", "function", "target_code"],
+                      cfg.batch_rows):
         codes, langs = b["target_code"].fill_null("").to_list(), b["lang"].fill_null("").to_list()
         prints = [fingerprint(c, lang, rename=False) for c, lang in zip(codes, langs)]
-        metas.append(b.select(_ROW, "id", "lang", "source_id").with_columns(
+        metas.append(b.select(_ROW, "id", "lang", "source_id", "function").with_columns(
             pl.Series("key", [k for k, _ in prints], dtype=pl.Int64)))
         first = int(b[_ROW][0])
         for lang in set(langs):  # identifier renaming keeps each language's keywords
@@ -121,8 +122,10 @@ def _fingerprints(files: list[Path], cfg: CurationConfig) -> tuple[pl.DataFrame,
         del prints
     meta = (pl.concat(metas) if metas else
             pl.DataFrame(schema={_ROW: pl.Int64, "id": pl.String, "lang": pl.String,
-                                 "source_id": pl.String, "key": pl.Int64}))
-    return meta.with_columns(pl.col("lang").fill_null(""), pl.col("source_id").fill_null("")), sig
+                                 "source_id": pl.String, "function": pl.String,
+                                 "key": pl.Int64}))
+    return meta.with_columns(pl.col("lang").fill_null(""), pl.col("source_id").fill_null(""),
+                             pl.col("function").fill_null("")), sig
 
 
 def _removed(rows: pl.DataFrame, reason: str, detail: pl.Expr, field: str = "") -> pl.DataFrame:
@@ -171,10 +174,13 @@ def diverse_subset(sig: np.ndarray, k: int) -> list[int]:
 
 def _cap(meta: pl.DataFrame, sig: np.ndarray, k: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     meta = meta.sort(_ROW)
-    counts = meta.group_by("lang", "source_id").len()
-    over = meta.join(counts.filter(pl.col("len") > k), on=["lang", "source_id"], how="semi")
+    # A source program is the function translated (a file holds many): its -n completions
+    # and repair variants are what the cap thins out.
+    keys = ["lang", "source_id", "function"]
+    counts = meta.group_by(keys).len()
+    over = meta.join(counts.filter(pl.col("len") > k), on=keys, how="semi")
     dropped: list[int] = []
-    for _, part in over.group_by(["lang", "source_id"], maintain_order=True):
+    for _, part in over.group_by(keys, maintain_order=True):
         rows = part[_ROW].to_numpy()
         chosen = set(diverse_subset(sig[rows], k))
         dropped.extend(int(r) for i, r in enumerate(rows) if i not in chosen)

@@ -132,18 +132,21 @@ def _variants(n: int) -> list[str]:
 
 
 def test_per_source_cap_keeps_k_most_diverse(tmp_path: Path) -> None:
-    codes = _variants(7)
-    rows = [sample_row(i, code=c, source_id="prog") for i, c in enumerate(codes)]
+    *codes, other = _variants(7)  # six passing completions of one function, and one more
+    rows = [sample_row(i, code=c, source_id="prog", function="f") for i, c in enumerate(codes)]
     rows.append(sample_row(99, code=MAX_F90, source_id="other"))
+    # another function of the same file is another source program: not capped with them
+    rows.append(sample_row(98, code=other, source_id="prog", function="g"))
     write_rows(tmp_path, {"a": rows})
     cur = curate(tmp_path, CurationConfig(humaneval=False, max_per_source=3,
                                           near_dup_threshold=0.95))
     kept = cur.kept.collect()
-    assert kept.filter(pl.col("source_id") == "prog").height == 3
-    assert "s99" in kept["id"].to_list() and "s0" in kept["id"].to_list()
+    assert kept.filter((pl.col("source_id") == "prog") & (pl.col("function") == "f")).height == 3
+    assert {"s99", "s98", "s0"} <= set(kept["id"].to_list())
     capped = cur.removals.filter(pl.col("reason") == "per_source_cap")
-    assert capped.height == 4 and set(capped["detail"]) == {"per_source_cap:3"}
-    assert cur.stats["fortran"]["per_source_cap"] == 4
+    assert capped.height == 3 and set(capped["detail"]) == {"per_source_cap:3"}
+    assert set(capped["id"]) <= {f"s{i}" for i in range(6)}
+    assert cur.stats["fortran"]["per_source_cap"] == 5
     assert list(cur.stats["fortran"]) == list(STEPS)
 
 
