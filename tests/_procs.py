@@ -22,8 +22,9 @@ def procs_of(uid: int) -> list[int]:
     return pids
 
 
-def procs_left(uid: int, deadline_s: float = 10.0) -> list[int]:
-    """Processes of uid still alive after the deadline (a SIGKILLed namespace takes a moment)."""
+def procs_left(uid: int, deadline_s: float = 30.0) -> list[int]:
+    """Processes of uid still alive after the deadline (a SIGKILLed namespace, or a removed
+    container under load, takes a moment; CI saw podman leftovers live past 10 s)."""
     end = time.monotonic() + deadline_s
     while (left := procs_of(uid)) and time.monotonic() < end:
         time.sleep(0.05)
