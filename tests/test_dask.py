@@ -32,7 +32,7 @@ def _source(root: Path) -> Path:
 
 
 def test_dask_runner_is_optional_and_named() -> None:
-    pytest.importorskip("prefect_dask")
+    import prefect_dask  # noqa: F401 - a declared dev dependency
     from prefect_dask import DaskTaskRunner
 
     from tolk.errors import TolkError
@@ -48,7 +48,7 @@ def test_dask_runner_is_optional_and_named() -> None:
 
 @pytest.mark.slow
 def test_dask_local_cluster_gives_the_same_dataset(tmp_path: Path, prefect_harness) -> None:
-    pytest.importorskip("prefect_dask")
+    import prefect_dask  # noqa: F401 - a declared dev dependency
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
