@@ -23,12 +23,20 @@ if compgen -G "$here/.whl/*.whl" >/dev/null; then
     export PYTHONPATH=/tmp/tolk-wheels${PYTHONPATH:+:$PYTHONPATH}
 fi
 
-# pyproject maps top-level folders into the `tolk` package; mirror that with links so
-# nothing is built or installed.
-pkg=/tmp/tolk-src/tolk
-rm -rf /tmp/tolk-src && mkdir -p "$pkg"
-for f in "$here"/tolk/*; do ln -s "$f" "$pkg/"; done
-for d in ir translators validators toolchains corpus flows; do ln -s "$here/$d" "$pkg/$d"; done
+# pyproject maps top-level folders into the `tolk` package (tolk.ir is ./ir, ...). Without
+# an install, a sitecustomize finder does the same mapping, whatever the cwd.
+mkdir -p /tmp/tolk-src
+cat >/tmp/tolk-src/sitecustomize.py <<PY
+import importlib.abc, importlib.util, sys
+_DIRS = {f"tolk.{d}": f"$here/{d}" for d in
+         ("ir", "translators", "validators", "toolchains", "corpus", "flows")}
+class _TolkFolders(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        d = _DIRS.get(name)
+        return d and importlib.util.spec_from_file_location(
+            name, d + "/__init__.py", submodule_search_locations=[d])
+sys.meta_path.append(_TolkFolders())
+PY
 export PYTHONPATH=/tmp/tolk-src:$here${PYTHONPATH:+:$PYTHONPATH}
 
 if ! command -v bwrap >/dev/null && [ -x "$here/.gpu/bwrap.real" ]; then
@@ -57,6 +65,15 @@ step() {  # step NAME COMMAND...: run with a limit, log to $OUT/NAME.log, keep g
 cat "$OUT/env.log"
 
 cd "$here"
+step diag "$PY" -c '
+from tolk.validators.sandbox import available_executors
+from tolk.toolchains.cuda import CUDA
+from tests.test_cuda_validate import SIG, SUITE, LIMITS, candidate
+from tolk.validators.validate import validate_candidate
+print("executors:", available_executors()); print("runtime problem:", CUDA.runtime_problem())
+v = validate_candidate(candidate(), SIG, SUITE, CUDA, LIMITS)
+print(v.status, v.ran_on, v.reason); print(v.compiler_output[-3000:]); print(v)'
+step bwrap bwrap --unshare-all --die-with-parent --ro-bind / / --dev /dev --proc /proc id
 step tests "$PY" -m pytest -q -p no:cacheprovider tests/test_cuda_validate.py \
     tests/test_cuda_harness.py tests/test_cuda_static.py
 step hostile "$PY" -m pytest -q -p no:cacheprovider tests/test_hostile.py -k cuda
