@@ -156,3 +156,11 @@ def test_validate_batch_agrees_with_single_validation() -> None:
         assert [v.status for v in batched] == [
             VerdictStatus.UNVERIFIED, VerdictStatus.COMPILE_ERROR, VerdictStatus.COMPILE_ERROR,
             VerdictStatus.REJECTED_STATIC, VerdictStatus.UNVERIFIED]
+
+
+def test_nvcc_install_dir_is_searched_inside_the_sandbox() -> None:
+    # GPU machines keep nvcc in <install>/bin, outside the sandbox's fixed PATH; the
+    # CUDA image keeps it in /usr/local/cuda/bin.
+    policy = policy_for(ValidationLimits().compile, CUDA)
+    assert f"{cuda_home()}/bin" in policy.path_dirs
+    assert "/usr/local/cuda/bin" in policy.path_dirs

@@ -304,3 +304,20 @@ def test_dev_binds_pass_a_device_node_through(workdir: Path) -> None:
     r = run_sandboxed(["/bin/sh", "-c", "test -c /dev/full && echo yes || echo no"],
                       workdir=workdir, policy=policy(dev_binds=("/dev/full",)))
     assert r.stdout.strip() == "yes", r.stderr
+
+
+@needs_bwrap
+@pytest.mark.parametrize("executor", ["bwrap", "host"])
+def test_path_dirs_put_a_toolchain_outside_the_fixed_path_on_path(workdir: Path,
+                                                                  executor: str) -> None:
+    # A GPU machine keeps nvcc in /usr/local/cuda-13.0/bin: found by name only via path_dirs.
+    tools = workdir / "tools"
+    tools.mkdir()
+    (tools / "tolk-fake-tool").write_text("#!/bin/sh\necho tool ran\n")
+    (tools / "tolk-fake-tool").chmod(0o755)
+    os.chmod(workdir, 0o755)
+    plain = run_sandboxed(["tolk-fake-tool"], workdir=workdir, policy=policy(), executor=executor)
+    assert plain.returncode == 127
+    found = run_sandboxed(["tolk-fake-tool"], workdir=workdir,
+                          policy=policy(path_dirs=(str(tools),)), executor=executor)
+    assert (found.returncode, found.stdout) == (0, "tool ran\n"), found.stderr

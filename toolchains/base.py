@@ -100,7 +100,9 @@ class Toolchain(Protocol):
         ...
 
     def sandbox_binds(self) -> tuple[str, ...]:
-        """Host paths (read-only) that compile and run need inside the sandbox."""
+        """Host paths (read-only) that compile and run need inside the sandbox. A toolchain
+        whose tools live outside /usr/local/bin:/usr/bin:/bin may also define
+        `sandbox_path_dirs() -> tuple[str, ...]`, searched first inside the sandbox."""
         ...
 
     def lower(self, fn: Function) -> str:

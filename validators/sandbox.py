@@ -76,6 +76,10 @@ _MAX_RELAYS = 8
 _SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
+def _inner_path(policy: "SandboxPolicy") -> str:
+    return ":".join((*policy.path_dirs, _SANDBOX_PATH))
+
+
 @dataclass(frozen=True, slots=True)
 class SandboxPolicy:
     cpu_seconds: int = 10
@@ -97,6 +101,9 @@ class SandboxPolicy:
     dev_binds: tuple[str, ...] = ()  # device nodes passed through (GPUs: /dev/nvidia*)
     # Which toolchain runs (a Lang value): container executors pick its image by this.
     toolchain: str = ""
+    # Dirs searched before the fixed PATH: a toolchain installed outside it (CUDA's
+    # /usr/local/cuda/bin on GPU machines and in its image) stays reachable by name.
+    path_dirs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +149,7 @@ def run_sandboxed(
         raise ConfigError(f"sandbox work dir {workdir} does not exist")
     if executor in ENGINES:
         return _run_container(argv, workdir, stdin, policy, writable_workdir, env, executor)
-    inner_env = {"PATH": _SANDBOX_PATH, "HOME": str(workdir), "LANG": "C.UTF-8", **(env or {})}
+    inner_env = {"PATH": _inner_path(policy), "HOME": str(workdir), "LANG": "C.UTF-8", **(env or {})}
     if executor == "bwrap":
         problem = _bwrap_problem()
         if problem is not None:
@@ -219,7 +226,8 @@ def _run_container(argv: list[str], workdir: Path, stdin: str, policy: SandboxPo
         if len(workdir.parts) < 3:
             raise ConfigError(f"refusing to chown {workdir}: use a per-run work dir")
         _chown_tree(workdir, policy.uid)
-    inner_env = {"PATH": _SANDBOX_PATH, "HOME": CONTAINER_WORKDIR, "LANG": "C.UTF-8", **(env or {})}
+    inner_env = {"PATH": _inner_path(policy), "HOME": CONTAINER_WORKDIR, "LANG": "C.UTF-8",
+                 **(env or {})}
     chain, name = container_chain(engine, ref.engine_args(), argv, workdir, policy, writable,
                                   inner_env)
     popen_env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",

@@ -85,8 +85,10 @@ def policy_for(policy: SandboxPolicy, toolchain: Toolchain) -> SandboxPolicy:
     binds = toolchain.sandbox_binds()
     devs = tuple(b for b in binds if b.startswith("/dev/"))
     files = tuple(b for b in binds if not b.startswith("/dev/"))
+    path_dirs = getattr(toolchain, "sandbox_path_dirs", tuple)()
     return dataclasses.replace(policy, ro_binds=policy.ro_binds + files,
                                dev_binds=policy.dev_binds + devs,
+                               path_dirs=policy.path_dirs + tuple(path_dirs),
                                memory_rlimit=toolchain.memory_rlimit,
                                toolchain=str(toolchain.lang))
 

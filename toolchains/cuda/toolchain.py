@@ -147,6 +147,13 @@ class CudaToolchain:
     def run_argv(self) -> list[str]:
         return ["./harness"]
 
+    def sandbox_path_dirs(self) -> tuple[str, ...]:
+        """nvcc by name inside any sandbox: its host install dir's bin (GPU machines keep it
+        in /usr/local/cuda-13.0/bin, on the caller's PATH only) and the image's."""
+        home = cuda_home()
+        dirs = (f"{home}/bin",) if home is not None else ()
+        return tuple(dict.fromkeys((*dirs, "/usr/local/cuda/bin")))
+
     def sandbox_binds(self) -> tuple[str, ...]:
         # nvcc runs cudafe++/cicc/ptxas/fatbinary from its install dir and gcc from /usr;
         # under merged /usr both are already bound, the install dir is named in case it
