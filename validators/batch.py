@@ -7,9 +7,13 @@ path (`precheck`). Then, by what the toolchain can do (isinstance, never by lang
 
 - `BatchValidating` (one long-lived process for many candidates): it gets the checked items.
 - `BatchCompiled`: per chunk of `batch_size`, `batch_files` go into one fresh work dir and
-  ONE sandboxed compile builds them all; each candidate then runs alone, in its own
-  sandboxed process (`batch_run_argv(i)`, read-only work dir, its own stdin) and is judged
-  like a single run. When the runtime is absent the chunk ends `unverified` (compile-only).
+  ONE sandboxed compile builds them all. Each candidate then runs alone as its own process
+  (`batch_run_argv(i)`, read-only work dir, its own stdin, the single run's limits) and is
+  judged like a single run. Under bubblewrap the chunk's runs share ONE sandbox, one
+  after the other (`chunk_runs.run_one_after_another`: its pid 1 kills and wipes
+  everything a run leaves before the next one starts). Other executors give each run a
+  sandbox of its own. When the runtime is absent the chunk ends `unverified`
+  (compile-only).
 - anything else: `validate_candidate`'s path, one candidate after the other.
 
 A `BatchPrebuilding` toolchain's `Prebuilt` parts (harness code no candidate changes) are
@@ -65,7 +69,8 @@ from tolk.ir.vectors import TestSuite
 from tolk.toolchains.base import (
     BatchCompiled, BatchItem, BatchPrebuilding, BatchValidating, Prebuilt, Toolchain,
 )
-from tolk.validators.sandbox import SandboxPolicy, SandboxResult, run_sandboxed
+from tolk.validators.chunk_runs import run_one_after_another
+from tolk.validators.sandbox import SandboxPolicy, SandboxResult, resolve_executor, run_sandboxed
 from tolk.validators.uids import lease_uid
 from tolk.validators.validate import (
     ValidationLimits, judge, policy_for, precheck, ran_on, tolerance_for, unverified,
@@ -284,11 +289,17 @@ def _run_each(chunk: Sequence[_Job], toolchain: Toolchain, limits: ValidationLim
               workdir: Path, share: float, run_policy: SandboxPolicy,
               ) -> tuple[list[tuple[_Job, Verdict]], list[_Job]]:
     assert isinstance(toolchain, BatchCompiled)
+    if resolve_executor(limits.executor) == "bwrap":
+        runs = run_one_after_another(
+            [(toolchain.batch_run_argv(k), job.stdin) for k, job in enumerate(chunk)],
+            workdir, run_policy)
+    else:  # no pid namespace of our own (host) or no python in the image (containers)
+        runs = [run_sandboxed(toolchain.batch_run_argv(k), workdir=workdir, stdin=job.stdin,
+                              policy=run_policy, writable_workdir=False,
+                              executor=limits.executor) for k, job in enumerate(chunk)]
     results: list[tuple[_Job, Verdict]] = []
-    retry: list[_Job] = []
-    for k, job in enumerate(chunk):
-        run = run_sandboxed(toolchain.batch_run_argv(k), workdir=workdir, stdin=job.stdin,
-                            policy=run_policy, writable_workdir=False, executor=limits.executor)
+    retry: list[_Job] = list(chunk[len(runs):])  # no result (the shared sandbox ended early)
+    for job, run in zip(chunk, runs):
         if _died_before_first_record(run, len(job.suite.vectors)):
             retry.append(job)
             continue

@@ -67,7 +67,8 @@ from tolk.validators.container import (
     CONTAINER_WORKDIR, ENGINES, container_chain, engine_failure, engine_problem, remove_container,
 )
 
-__all__ = ["SandboxPolicy", "SandboxResult", "run_sandboxed", "available_executors"]
+__all__ = ["SandboxPolicy", "SandboxResult", "run_sandboxed", "available_executors",
+           "exit_of", "resolve_executor", "rlimits_for"]
 
 log = logging.getLogger(__name__)
 
@@ -135,15 +136,18 @@ def available_executors() -> dict[str, str | None]:
 def run_sandboxed(
     argv: list[str], *, workdir: Path, stdin: str = "", policy: SandboxPolicy,
     writable_workdir: bool = True, env: dict[str, str] | None = None, executor: str = "auto",
+    as_pid_1: bool = False,
 ) -> SandboxResult:
-    """Run argv in workdir under policy; see the module docstring for the guarantees."""
+    """Run argv in workdir under policy; see the module docstring for the guarantees.
+    With `as_pid_1` (bwrap only) argv itself is the sandbox's pid 1, which must reap
+    what it starts (`chunk_runner.py`)."""
     if policy.uid is None:
         with lease_uid() as uid:
             return run_sandboxed(argv, workdir=workdir, stdin=stdin,
                                  policy=dataclasses.replace(policy, uid=uid),
-                                 writable_workdir=writable_workdir, env=env, executor=executor)
-    if executor == "auto":
-        executor = "bwrap" if _bwrap_problem() is None else "host"
+                                 writable_workdir=writable_workdir, env=env, executor=executor,
+                                 as_pid_1=as_pid_1)
+    executor = resolve_executor(executor)
     workdir = Path(workdir).resolve()
     if not workdir.is_dir():
         raise ConfigError(f"sandbox work dir {workdir} does not exist")
@@ -156,7 +160,8 @@ def run_sandboxed(
             raise ToolchainUnavailable("bwrap sandbox", problem)
         info_r, info_w = os.pipe()  # bwrap names its pid 1 here, so we can kill and await it
         try:
-            chain = _bwrap_chain(argv, workdir, policy, writable_workdir, inner_env, info_w)
+            chain = _bwrap_chain(argv, workdir, policy, writable_workdir, inner_env, info_w,
+                                 as_pid_1)
         except BaseException:
             os.close(info_r)
             os.close(info_w)
@@ -192,14 +197,7 @@ def run_sandboxed(
     p = pump(proc, stdin.encode("utf-8"), start + policy.wall_seconds, policy.output_limit_bytes,
              info_fd=info_r if info_r >= 0 else None)
     killed = p.timed_out or p.killed_for_output
-    rc: int | None = None
-    sig = ""
-    if os.WIFSIGNALED(p.status):
-        rc, sig = -os.WTERMSIG(p.status), _signame(os.WTERMSIG(p.status))
-    else:
-        rc = os.WEXITSTATUS(p.status)
-        if executor == "bwrap" and 128 < rc <= 128 + 64:
-            rc, sig = -(rc - 128), _signame(rc - 128)  # bwrap reports a signal as 128+N
+    rc, sig = exit_of(p.status, executor)
     return SandboxResult(
         returncode=None if killed else rc, signal_name=sig, timed_out=p.timed_out,
         stdout=p.stdout.decode("utf-8", "replace"), stderr=p.stderr.decode("utf-8", "replace"),
@@ -294,6 +292,29 @@ def _limits(policy: SandboxPolicy) -> list[tuple[int, str, int, int]]:
     return rows
 
 
+def exit_of(status: int, executor: str) -> tuple[int, str]:
+    """(returncode, signal name) of a raw wait status: a signal is -N. Under bwrap the
+    command's sh reports a signal as exit 128+N, read back the same way."""
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status), _signame(os.WTERMSIG(status))
+    rc = os.WEXITSTATUS(status)
+    if executor == "bwrap" and 128 < rc <= 128 + 64:
+        return -(rc - 128), _signame(rc - 128)
+    return rc, ""
+
+
+def rlimits_for(policy: SandboxPolicy) -> list[tuple[int, int, int]]:
+    """(resource, soft, hard) for each rlimit policy sets on what it runs."""
+    return [(res, soft, hard) for res, _, soft, hard in _limits(policy)]
+
+
+def resolve_executor(executor: str) -> str:
+    """The executor `run_sandboxed` uses for `executor` ("auto": bwrap where it works)."""
+    if executor == "auto":
+        return "bwrap" if _bwrap_problem() is None else "host"
+    return executor
+
+
 def _prlimit_flags(policy: SandboxPolicy) -> list[str]:
     return [f"--{name}={soft}:{hard}" for _, name, soft, hard in _limits(policy)]
 
@@ -337,7 +358,8 @@ def _system_binds() -> list[str]:
 
 
 def _bwrap_chain(argv: list[str], workdir: Path, policy: SandboxPolicy, writable: bool,
-                 env: dict[str, str], info_fd: int | None = None) -> list[str]:
+                 env: dict[str, str], info_fd: int | None = None,
+                 as_pid_1: bool = False) -> list[str]:
     root = _is_root()
     relays: list[tuple[str, str]] = []  # (host source, relay mount point)
 
@@ -380,7 +402,8 @@ def _bwrap_chain(argv: list[str], workdir: Path, policy: SandboxPolicy, writable
         args += ["--info-fd", str(info_fd)]
     for key, value in env.items():
         args += ["--setenv", key, value]
-    chain = [*args, "--", "/bin/sh", "-c", '"$@"; exit $?', "tolk-sandbox", *argv]
+    script = 'exec "$@"' if as_pid_1 else '"$@"; exit $?'
+    chain = [*args, "--", "/bin/sh", "-c", script, "tolk-sandbox", *argv]
     if root:
         chain = [_which("setpriv"), f"--reuid={policy.uid}", f"--regid={policy.uid}",
                  "--clear-groups", *chain]

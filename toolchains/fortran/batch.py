@@ -29,7 +29,8 @@ Key contracts:
 - Candidates cannot see each other: every name a candidate defines lives in its own
   module (mangled `__candidate_<kkkk>_MOD_<name>`), the static checks refuse every `use`
   but the intrinsic modules and every program unit outside the module, and each candidate
-  runs alone in its own process (`./harness k`). Candidates never call each other, so
+  runs alone in its own process (`./harness k`; `validators/chunk_runner.py` clears the
+  sandbox between two candidates' runs). Candidates never call each other, so
   sharing a translation unit changes no candidate's code.
 - The line marker makes compiler and `-fcheck` runtime messages name `candidate.f90` and
   the line the single-candidate path would; the markers `harness_<kkkk>.f90` in the
