@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -75,8 +76,12 @@ def selftest_command(args: argparse.Namespace) -> int:
                   TimeElapsedColumn(), console=console, disable=args.no_progress,
                   transient=False) as bar:
         tasks: dict[str, TaskID] = {}
+        started: dict[str, float] = {}
 
         def progress(phase: str, done: int, total: int) -> None:
+            if args.no_progress:  # a log still shows where a long run is
+                _plain_progress(console, started, phase, done, total)
+                return
             if phase not in tasks:
                 tasks[phase] = bar.add_task(phase, total=total)
             bar.update(tasks[phase], completed=done, total=total)
@@ -94,6 +99,17 @@ def selftest_command(args: argparse.Namespace) -> int:
     if args.json_path is not None:
         args.json_path.write_text(json.dumps(_as_json(prep, reports, args), indent=2))
     return 0 if all(r.ok for r in reports) else 1
+
+
+def _plain_progress(console: Console, started: dict[str, float], phase: str, done: int,
+                    total: int) -> None:
+    """One line when a phase starts and one when it ends (no bars: logs, CI, --no-progress)."""
+    if phase not in started:
+        started[phase] = time.monotonic()
+        console.print(f"{escape(phase)}: 0/{total}")
+    elif done >= total and started[phase] >= 0:
+        console.print(f"{escape(phase)}: {done}/{total} in {time.monotonic() - started[phase]:.0f} s")
+        started[phase] = -1.0  # reported
 
 
 def _pct(n: int, d: int) -> str:

@@ -321,3 +321,14 @@ def test_path_dirs_put_a_toolchain_outside_the_fixed_path_on_path(workdir: Path,
     found = run_sandboxed(["tolk-fake-tool"], workdir=workdir,
                           policy=policy(path_dirs=(str(tools),)), executor=executor)
     assert (found.returncode, found.stdout) == (0, "tool ran\n"), found.stderr
+
+
+@needs_bwrap
+def test_dev_is_read_only_and_its_shm_is_capped(workdir: Path) -> None:
+    # bwrap's /dev is a tmpfs without a size cap: writable, it would take host memory.
+    r = run_sandboxed(["/bin/sh", "-c",
+                       "touch /dev/x 2>/dev/null && echo dev-writable; "
+                       "echo ok > /dev/null && echo null-ok; "
+                       "head -c 3000000 /dev/zero > /dev/shm/z; wc -c < /dev/shm/z"],
+                      workdir=workdir, policy=policy(tmp_bytes=1 << 20), executor="bwrap")
+    assert r.stdout == "null-ok\n1048576\n", (r.stdout, r.stderr)

@@ -171,6 +171,9 @@ def test_cli_prints_the_table_writes_json_and_exits_zero(corpus: Path, tmp_path:
     assert selftest_command(args) == 0
     printed = capsys.readouterr().out
     assert "fortran: known-good accepted 2/2 (100.0%); mutants killed" in printed
+    # Without bars, each phase still says when it starts and ends (logs of long runs).
+    phases = [line for line in printed.splitlines() if line.endswith(" s") and ": " in line]
+    assert phases and all("/" in line and " in " in line for line in phases), printed
     data = json.loads(out.read_text())
     (lang,) = data["languages"]
     assert lang["lang"] == "fortran" and lang["ok"] is True

@@ -394,7 +394,11 @@ def _bwrap_chain(argv: list[str], workdir: Path, policy: SandboxPolicy, writable
     tmp_size = ["--size", str(policy.tmp_bytes)] if _bwrap_version(bwrap) >= (0, 8) else []
     # Device nodes after --dev: a bind before it would be hidden by the fresh /dev.
     devs = [a for d in policy.dev_binds if Path(d).exists() for a in ("--dev-bind", d, d)]
-    args += ["--proc", "/proc", "--dev", "/dev", *devs, *tmp_size, "--tmpfs", "/tmp",
+    # bwrap's /dev is a tmpfs with no size cap, writable by the sandbox: a capped /dev/shm
+    # on it, then /dev itself read-only (the device nodes are mounts of their own and stay
+    # usable).
+    args += ["--proc", "/proc", "--dev", "/dev", *devs, *tmp_size, "--tmpfs", "/dev/shm",
+             "--remount-ro", "/dev", *tmp_size, "--tmpfs", "/tmp",
              "--bind" if writable else "--ro-bind", source(workdir), str(workdir),
              "--remount-ro", "/",  # bwrap's own root tmpfs; /tmp and the work dir stay as set
              "--chdir", str(workdir), "--clearenv"]
