@@ -7,9 +7,9 @@ next, so between two candidates this process:
 - SIGKILLs every other process in the pid namespace and reaps them all. `kill(-1)` from
   the namespace's init spares only itself, so a daemon left behind is gone before the
   next candidate starts.
-- Empties the writable places: `/tmp`, `/dev/shm`, and whatever was added to `/dev`. The
-  work dir is read-only, and no other path is writable. If `/dev`'s entries or those
-  dirs' modes differ from what they were at the start, the run ends there.
+- Empties the writable places, `/tmp` and `/dev/shm`. The work dir and `/dev` are
+  read-only, and no other path is writable. If `/dev`'s entries or those dirs' modes
+  differ from what they were at the start, the run ends there.
 - Removes System V IPC objects (`ipcrm --all`) when `/proc/sysvipc` lists any.
 
 Candidates run as the same uid as this supervisor, and still cannot attack it:
@@ -24,7 +24,8 @@ Candidates run as the same uid as this supervisor, and still cannot attack it:
 Protocol, one line per record, fields separated by spaces, text fields base64 (this file
 imports no json, subprocess or shutil: start-up is paid once per chunk, ~20 ms):
 - stdin: `wall_s cap`, then `rlimits res:soft:hard,...`, then one `job` line per
-  candidate: `job <argv, NUL-separated> <stdin>`.
+  candidate: `job <argv, NUL-separated> <stdin>`. The host puts the sandbox's `sh`
+  wrapper (`sandbox.RUN_WRAPPER`) in front of each argv, as a sandbox of its own would.
 - stdout, one line per job, in order, written before the next job starts:
   `done k status cpu_s maxrss_kb wall_s flags <stdout> <stderr>`. `status` is the raw
   wait status. `flags` is four 0/1 digits: stdout truncated, stderr truncated, timed
@@ -49,7 +50,6 @@ except ImportError:  # imported from the package (tests, docs)
     from tolk.validators._pump import pump
 
 _PR_SET_DUMPABLE = 4
-_SH = ("/bin/sh", "-c", '"$@"; exit $?', "tolk-sandbox")
 _WIPED = ("/tmp", "/dev/shm")
 _SYSV = ("/proc/sysvipc/shm", "/proc/sysvipc/sem", "/proc/sysvipc/msg")
 
@@ -99,9 +99,7 @@ class _Child:
 
 def _run(k: int, argv: list[str], stdin: bytes, wall_s: float, cap: int) -> None:
     start = time.monotonic()
-    # Under the same sh as a sandbox of its own (`run_sandboxed`): the same exit status
-    # for a signal (128+N) and the same "Segmentation fault" line on stderr.
-    p = pump(_Child([*_SH, *argv]), stdin, start + wall_s, cap)  # type: ignore[arg-type]
+    p = pump(_Child(argv), stdin, start + wall_s, cap)  # type: ignore[arg-type]
     flags = "".join("1" if f else "0" for f in (p.stdout_truncated, p.stderr_truncated,
                                                  p.timed_out, p.killed_for_output))
     _emit("done", k, p.status, repr(p.rusage.ru_utime + p.rusage.ru_stime),
@@ -167,7 +165,7 @@ def _clean(before: dict[str, tuple[int, ...]], mounts: set[str]) -> None:
     """Nothing of the last candidate is left: processes, files, IPC objects."""
     try:
         os.kill(-1, signal.SIGKILL)
-    except ProcessLookupError:
+    except ProcessLookupError:  # nothing else was left running
         pass
     while True:
         try:
@@ -177,9 +175,6 @@ def _clean(before: dict[str, tuple[int, ...]], mounts: set[str]) -> None:
     for top in _WIPED:
         if os.path.isdir(top) and not os.path.islink(top):
             _wipe(top, mounts)
-    for name in os.listdir("/dev"):
-        if os.path.join("/dev", name) not in before:
-            _remove(os.path.join("/dev", name))
     if _snapshot() != before:  # a device node replaced, a dir's mode changed, ...
         raise OSError("/dev, /tmp or /dev/shm changed and cannot be restored")
     if any(_lines(p) > 1 for p in _SYSV):

@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tolk.validators import chunk_runner
-from tolk.validators.reference import sandbox_python
+from tolk.validators.reference import with_sandbox_python
 from tolk.validators.sandbox import (
-    SandboxPolicy, SandboxResult, exit_of, rlimits_for, run_sandboxed,
+    RUN_WRAPPER, SandboxPolicy, SandboxResult, exit_of, rlimits_for, run_sandboxed,
 )
 
 __all__ = ["run_one_after_another"]
@@ -43,12 +43,14 @@ def run_one_after_another(jobs: Sequence[tuple[list[str], str]], workdir: Path,
     be cleaned): the caller runs the rest some other way. Never raises for what a job
     does."""
     n = len(jobs)
-    python, prefix = sandbox_python()
+    python, policy_py = with_sandbox_python(policy)
     shutil.copyfile(_CHUNK_RUNNER, workdir / "tolk_chunk_runner.py")
     shutil.copyfile(_PUMP, workdir / "tolk_pump.py")
     lines = [f"{policy.wall_seconds!r} {policy.output_limit_bytes}",
              "rlimits " + ",".join(f"{r}:{soft}:{hard}" for r, soft, hard in rlimits_for(policy))]
-    lines += [f"job {chunk_runner.b64(chr(0).join(argv).encode())} "
+    # Under the sh a sandbox of its own runs argv under: the same exit status for a signal
+    # and the same stderr.
+    lines += [f"job {chunk_runner.b64(chr(0).join((*RUN_WRAPPER, *argv)).encode())} "
               f"{chunk_runner.b64(stdin.encode('utf-8'))}" for argv, stdin in jobs]
     # The runner itself: the whole chunk's time and output; the same memory and process
     # limits (it sets each candidate's own before exec).
@@ -56,7 +58,7 @@ def run_one_after_another(jobs: Sequence[tuple[list[str], str]], workdir: Path,
         policy, wall_seconds=n * (policy.wall_seconds + 1.0) + 10.0,
         cpu_seconds=n * (policy.cpu_seconds + 1.0) + 10.0,
         output_limit_bytes=n * (3 * policy.output_limit_bytes + 4096) + 65536,
-        ro_binds=policy.ro_binds if prefix.startswith("/usr/") else (*policy.ro_binds, prefix))
+        ro_binds=policy_py.ro_binds)
     res = run_sandboxed([python, "-S", "-s", "-B", "-E", "tolk_chunk_runner.py"],
                         workdir=workdir, stdin="\n".join(lines) + "\n", policy=outer,
                         writable_workdir=False, executor="bwrap", as_pid_1=True)

@@ -35,7 +35,7 @@ from tolk.ir.types import IRType, Kind
 from tolk.validators.sandbox import SandboxPolicy, SandboxResult, run_sandboxed
 
 __all__ = ["OutcomeKind", "InputOutcome", "RunStatus", "ReferenceRun", "run_reference",
-           "run_module", "sandbox_python"]
+           "run_module", "sandbox_python", "with_sandbox_python"]
 
 _WORKER = Path(__file__).with_name("reference_worker.py")
 _HUGE = 2**64  # stands for an int too long to print: outside int64 either way
@@ -86,6 +86,14 @@ def sandbox_python() -> tuple[str, str]:
     return str(real), str(real.parent.parent)
 
 
+def with_sandbox_python(policy: SandboxPolicy) -> tuple[str, SandboxPolicy]:
+    """(interpreter, policy that binds its prefix where /usr does not hold it)."""
+    python, prefix = sandbox_python()
+    if prefix.startswith("/usr/"):
+        return python, policy
+    return python, dataclasses.replace(policy, ro_binds=(*policy.ro_binds, prefix))
+
+
 def run_reference(fn: Function, inputs: list[tuple[Any, ...]], *, policy: SandboxPolicy,
                   hash_seed: int, timeout_s: float = 1.0, max_timeouts: int = 1,
                   max_result_chars: int = 20000, executor: str = "auto",
@@ -103,9 +111,7 @@ def run_module(source: str, function: str, inputs: list[tuple[Any, ...]], *,
                executor: str = "auto", coverage: bool = False,
                describe: bool = False) -> ReferenceRun:
     """Run `function` of module `source` in the sandbox over inputs; see the module docstring."""
-    python, prefix = sandbox_python()
-    if not prefix.startswith("/usr/"):
-        policy = dataclasses.replace(policy, ro_binds=(*policy.ro_binds, prefix))
+    python, policy = with_sandbox_python(policy)
     request = json.dumps({
         "source": source, "function": function, "inputs": [list(a) for a in inputs],
         "timeout_s": timeout_s, "max_timeouts": max_timeouts, "max_result_chars": max_result_chars,

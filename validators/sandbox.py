@@ -68,13 +68,16 @@ from tolk.validators.container import (
 )
 
 __all__ = ["SandboxPolicy", "SandboxResult", "run_sandboxed", "available_executors",
-           "exit_of", "resolve_executor", "rlimits_for"]
+           "exit_of", "resolve_executor", "rlimits_for", "RUN_WRAPPER"]
 
 log = logging.getLogger(__name__)
 
 _RELAY_ROOT = Path("/run/tolk-relay")
 _MAX_RELAYS = 8
 _SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
+# What a bwrap sandbox runs argv under: it reports a signal death as exit 128+N (read back
+# by `exit_of`) and prints the shell's "Segmentation fault" line, as every run should.
+RUN_WRAPPER = ("/bin/sh", "-c", '"$@"; exit $?', "tolk-sandbox")
 
 
 def _inner_path(policy: "SandboxPolicy") -> str:
@@ -406,8 +409,8 @@ def _bwrap_chain(argv: list[str], workdir: Path, policy: SandboxPolicy, writable
         args += ["--info-fd", str(info_fd)]
     for key, value in env.items():
         args += ["--setenv", key, value]
-    script = 'exec "$@"' if as_pid_1 else '"$@"; exit $?'
-    chain = [*args, "--", "/bin/sh", "-c", script, "tolk-sandbox", *argv]
+    wrapper = ("/bin/sh", "-c", 'exec "$@"', "tolk-sandbox") if as_pid_1 else RUN_WRAPPER
+    chain = [*args, "--", *wrapper, *argv]
     if root:
         chain = [_which("setpriv"), f"--reuid={policy.uid}", f"--regid={policy.uid}",
                  "--clear-groups", *chain]
