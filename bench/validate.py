@@ -5,7 +5,7 @@
 
 For every registered language whose toolchain is available here, the lowered seed corpus
 (data/seed functions with body IR -> build_test_suite -> LoweringTranslator) is validated
-three ways, one after the other, in one process:
+three ways in one process, every round running each mode once, one after the other:
 
     floor    plain compile (+ run) per candidate: `compile_argv`, then `run_argv` with the
              vectors on stdin, via subprocess in a temp dir: no sandbox, no checks, no judging
@@ -17,7 +17,8 @@ Where the runtime is absent (CUDA without a GPU) nothing runs: every mode is com
 and the numbers are compile throughput (static checks only for an interpreted target
 without its interpreter, such as Julia here). Everything here is sequential (one candidate at a
 time on one core), so candidates/s is also candidates/s per core; CPU s/candidate counts
-this process and its children. Each mode's time is the median over --repeat rounds. The
+this process and its children. Each mode's time is the median over its --repeat rounds
+(interleaved, so a slow spell of the machine falls on every mode alike). The
 single and batched verdicts are compared (status, passed): a disagreement is reported,
 never asserted. Nothing here is asserted: a bench, not a test.
 """
@@ -61,6 +62,7 @@ Item = tuple[str, Signature, TestSuite]
 class ModeResult:
     seconds: float  # median wall time over the rounds, all candidates
     cpu_seconds: float  # median CPU time (this process + children)
+    rounds: list[float] = field(default_factory=list)  # wall time of each round
     per_candidate_ms: float = 0.0
     candidates_per_s: float = 0.0
 
@@ -125,14 +127,22 @@ def _cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def timed(fn: Callable[[], object], repeat: int) -> tuple[ModeResult, object]:
-    walls, cpus, last = [], [], None
+def timed_rounds(modes: dict[str, Callable[[], object]], repeat: int,
+                 ) -> tuple[dict[str, ModeResult], dict[str, object]]:
+    """Each mode once per round, the rounds one after the other, so that a slow spell of
+    the machine (its clock varies by ~20% here over minutes) falls on every mode alike;
+    the median over rounds per mode, and each mode's last result."""
+    walls: dict[str, list[float]] = {m: [] for m in modes}
+    cpus: dict[str, list[float]] = {m: [] for m in modes}
+    last: dict[str, object] = {}
     for _ in range(repeat):
-        c0, t0 = _cpu(), time.perf_counter()
-        last = fn()
-        walls.append(time.perf_counter() - t0)
-        cpus.append(_cpu() - c0)
-    return ModeResult(statistics.median(walls), statistics.median(cpus)), last
+        for mode, fn in modes.items():
+            c0, t0 = _cpu(), time.perf_counter()
+            last[mode] = fn()
+            walls[mode].append(time.perf_counter() - t0)
+            cpus[mode].append(_cpu() - c0)
+    return ({m: ModeResult(statistics.median(walls[m]), statistics.median(cpus[m]), walls[m])
+             for m in modes}, last)
 
 
 def bench_lang(lang: Lang, args: argparse.Namespace) -> LangResult | str:
@@ -149,17 +159,21 @@ def bench_lang(lang: Lang, args: argparse.Namespace) -> LangResult | str:
     compiles = tc.compile_argv(tc.harness_files(sig, code)) is not None
     res = LangResult(str(lang), tc.version(), len(items), compile_only, compiles, batching,
                      args.batch_size)
-    res.modes["floor"], _ = timed(lambda: floor(items, tc, not compile_only), args.repeat)
-    res.modes["single"], single = timed(
-        lambda: [validate_candidate(c, s, t, tc) for c, s, t in items], args.repeat)
-    res.modes["batched"], batched = timed(
-        lambda: validate_batch(items, tc, batch_size=args.batch_size), args.repeat)
+    res.modes, last = timed_rounds({
+        "floor": lambda: floor(items, tc, not compile_only),
+        "single": lambda: [validate_candidate(c, s, t, tc) for c, s, t in items],
+        "batched": lambda: validate_batch(items, tc, batch_size=args.batch_size)}, args.repeat)
+    single, batched = last["single"], last["batched"]
     for m in res.modes.values():
         m.per_candidate_ms = m.seconds / len(items) * 1000
         m.candidates_per_s = len(items) / m.seconds if m.seconds else 0.0
     f, s, b = (res.modes[k].seconds for k in ("floor", "single", "batched"))
     res.ratios = {"single_over_batched": s / b, "single_over_floor": s / f,
                   "batched_over_floor": b / f}
+    # Per round too: both modes ran minutes apart at most, so this shows the noise.
+    per_round = [a / c for a, c in zip(res.modes["single"].rounds, res.modes["batched"].rounds)]
+    res.ratios["single_over_batched_min"] = min(per_round)
+    res.ratios["single_over_batched_max"] = max(per_round)
     assert isinstance(single, list) and isinstance(batched, list)
     res.verdicts_single = dict(Counter(str(v.status) for v in single))
     res.verdicts_batched = dict(Counter(str(v.status) for v in batched))
@@ -190,8 +204,11 @@ def print_table(results: dict[str, LangResult | str]) -> None:
             print(f"{lang:8} {mode:8} {r.candidates:>4} {m.per_candidate_ms:>9.1f} "
                   f"{m.candidates_per_s:>8.2f} {m.cpu_seconds / r.candidates:>10.4f}  {note}")
         ra = r.ratios
+        rounds = (f" (rounds {ra['single_over_batched_min']:.2f}x-"
+                  f"{ra['single_over_batched_max']:.2f}x)" if len(r.modes["single"].rounds) > 1
+                  else "")
         print(f"{lang:8} ratios: batched is {ra['single_over_batched']:.2f}x faster per candidate "
-              f"than single; single/floor {ra['single_over_floor']:.2f}x, batched/floor "
+              f"than single{rounds}; single/floor {ra['single_over_floor']:.2f}x, batched/floor "
               f"{ra['batched_over_floor']:.2f}x"
               + (f"  [{'compile' if r.compiles else 'static'}-only: no runtime here]"
                  if r.compile_only else ""))

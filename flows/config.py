@@ -62,7 +62,8 @@ class BuildConfig(BaseModel):
         "when usable; podman/docker need a toolchain image: `tolk toolchains build`)")
     workers: int = Field(default=2, ge=1, le=256, description="Parallel validations per shard")
     batch_size: int = Field(default=16, ge=1, le=512,
-                            description="Candidates per compiler invocation (batched validation)")
+                            description="Candidates per compiler invocation, on average "
+                            "(batched validation: validators/batch.py, chunk_sizes)")
 
     @field_validator("langs", mode="before")
     @classmethod

@@ -67,7 +67,7 @@ def test_rename_without_an_end_name_and_without_a_module() -> None:
     assert rename_module("module other\nend module other\n", "candidate_0001") is None
 
 
-def test_files_share_runners_by_types_and_keep_intrinsic_names_direct() -> None:
+def test_files_share_runners_by_types_and_wrap_intrinsic_names() -> None:
     items = [(module("total"), sig("total")), (module("largest"), sig("largest")),
              (module("sum"), sig("sum")), ("garbage that parses to no module\n", sig("g"))]
     files = batch_files(items)
@@ -75,8 +75,7 @@ def test_files_share_runners_by_types_and_keep_intrinsic_names_direct() -> None:
     cands, harness = files[CANDIDATES_FILE], files[HARNESS_FILE]
     assert cands.count('# 1 "candidate.f90"\n') == 3  # the unrenamable one is left out
     assert "candidate_0003" not in cands
-    # total, largest and g share one prebuilt runner: the driver hands each candidate's
-    # procedure to it, no module of their own
+    # all four share one prebuilt runner: the driver hands each candidate's procedure to it
     runner = sorted({ln.split()[1].rstrip(",") for ln in harness.splitlines()
                      if ln.startswith("  use tolk_runner_")})
     assert len(runner) == 1
@@ -89,9 +88,11 @@ def test_files_share_runners_by_types_and_keep_intrinsic_names_direct() -> None:
     assert parts[0].key != parts[1].key
     assert prebuilt(items[:1], "gfortran", ["-O1"], "gfortran 12") == parts  # keys are stable
     assert prebuilt(items, "gfortran", ["-O0"], "gfortran 12")[1].key != parts[1].key
-    assert "  use candidate_0002, only: target => sum\n" in harness  # direct runner
-    assert "  subroutine run_0002()\n" in harness
-    assert "    call run_0002()\n" in harness
+    # sum, named like an intrinsic, goes to the same runner through a wrapper procedure
+    assert "  use candidate_0002, only: tolk_candidate => sum\n" in harness
+    assert "    res = tolk_candidate(a1)\n" in harness
+    assert "  use tolk_wrap_0002, only: c_0002 => target\n" in harness
+    assert f"    call {runner[0].replace('tolk_runner_', 'run_')}(c_0002)\n" in harness
     for k in range(4):  # every candidate's lines sit under its own marker
         assert f'# 1 "harness_{k:04d}.f90"\n' in harness
 

@@ -13,7 +13,8 @@ from tolk.outcome import Rejected
 from tolk.toolchains.base import BatchCompiled
 from tolk.toolchains.fortran import FORTRAN
 from tolk.translators.lowering import LoweringTranslator
-from tolk.validators.batch import chunk_compile_policy, validate_batch
+from tolk.validators import batch as batch_engine
+from tolk.validators.batch import chunk_compile_policy, chunk_sizes, validate_batch
 from tolk.validators.testgen import build_test_suite
 from tolk.validators.validate import ValidationLimits, validate_candidate
 from tolk.validators.verdict import Verdict, VerdictStatus
@@ -195,8 +196,9 @@ def test_toolchain_without_batching_falls_back_to_a_loop(fn_and_suite) -> None:
     assert got[0].compile_s > 0
 
 
-def test_lowered_seed_functions_batch_like_single() -> None:
-    """Different signatures (shared and own runners) in one build, against the single path."""
+def test_lowered_seed_functions_batch_like_single(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Different signatures in one build, against the single path; transpose and modulo
+    are named like intrinsics (a function and a subroutine reached through wrappers)."""
     src = '''
 def total(xs: list[int]) -> int:
     s = 0
@@ -228,6 +230,25 @@ def divmod_pair(a: int, b: int) -> tuple[int, int]:
 
 def shout(s: str) -> str:
     return s + "!"
+
+
+def transpose(m: list[list[int]]) -> list[list[int]]:
+    rows = len(m)
+    if rows == 0:
+        empty: list[list[int]] = []
+        return empty
+    cols = len(m[0])
+    out = [[0] * rows for _ in range(cols)]
+    for i in range(rows):
+        for j in range(cols):
+            out[j][i] = m[i][j]
+    return out
+
+
+def modulo(a: int, b: int) -> tuple[int, int]:
+    if b == 0:
+        return (a, 0)
+    return (a % b, b)
 '''
     items = []
     for fn in analyze_source(src):
@@ -237,10 +258,28 @@ def shout(s: str) -> str:
         cand = LoweringTranslator().translate(fn, suite, Lang.FORTRAN)
         assert not isinstance(cand, Rejected), cand
         items.append((cand.code, fn.signature, suite))
+    alone = []  # a build that fails falls back to the single path: that must not happen
+    real_alone = batch_engine._alone
+    monkeypatch.setattr(batch_engine, "_alone",
+                        lambda job, *a: alone.append(job.sig.name) or real_alone(job, *a))
     batch = validate_batch(items, FORTRAN, LIMITS)
+    assert alone == []
     for (code, sig, suite), b in zip(items, batch, strict=True):
         assert b.status is VerdictStatus.PASSED, (sig.name, b)
         same(b, validate_candidate(code, sig, suite, FORTRAN, LIMITS))
+
+
+def test_chunks_are_even_and_leave_no_small_tail() -> None:
+    assert chunk_sizes(68, 32) == [34, 34]  # not 32 + 32 + 4
+    assert chunk_sizes(47, 32) == [47] and chunk_sizes(48, 32) == [24, 24]
+    assert chunk_sizes(100, 32) == [34, 33, 33]
+    assert chunk_sizes(5, 1) == [1] * 5 and chunk_sizes(3, 0) == [1] * 3
+    assert chunk_sizes(0, 32) == [] and chunk_sizes(4, 32) == [4]
+    for n in range(1, 300):
+        for size in (1, 2, 3, 8, 32):
+            got = chunk_sizes(n, size)
+            assert sum(got) == n and max(got) - min(got) <= 1
+            assert max(got) <= 1.5 * size
 
 
 def test_chunk_compile_policy_scales_with_the_chunk() -> None:
@@ -269,10 +308,15 @@ def evens(xs: list[int]) -> list[int]:
 
 def split_word(s: str, n: int) -> tuple[str, str]:
     return (s, s)
+
+
+def pack(xs: list[int]) -> list[int]:
+    return xs
 '''
     items = []
-    for fn, body in zip(analyze_source(src), ["if (size(xs) > 2) res = xs",
-                                             "if (n > 0) res1 = s\n    res2 = s"], strict=True):
+    bodies = ["if (size(xs) > 2) res = xs", "if (n > 0) res1 = s\n    res2 = s",
+              "if (size(xs) > 2) res = xs"]  # pack: named like an intrinsic (a wrapper)
+    for fn, body in zip(analyze_source(src), bodies, strict=True):
         assert isinstance(fn, Function)
         suite = build_test_suite(fn, n_inputs=20)
         assert not isinstance(suite, Rejected), suite

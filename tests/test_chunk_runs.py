@@ -5,8 +5,10 @@ The jobs are shell commands standing in for candidates that attack their batchma
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +17,7 @@ import pytest
 
 from tests._procs import procs_of
 
+from tolk.validators import chunk_runs
 from tolk.validators.chunk_runs import run_one_after_another
 from tolk.validators.sandbox import SandboxPolicy, available_executors, run_sandboxed
 
@@ -119,3 +122,19 @@ def test_the_list_stops_where_the_sandbox_cannot_be_trusted_any_more(workdir: Pa
                                      (["echo", "b"], "")], workdir, policy())
     assert [r.stdout for r in missing] == ["a\n", "", "b\n"]
     assert missing[1].returncode == 127 and "not found" in missing[1].stderr
+
+
+def test_the_runner_ships_as_bytecode_only_for_our_own_interpreter(
+        workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ours = str(Path(getattr(sys, "_base_executable", sys.executable)).resolve())
+    files = chunk_runs._runner_files(ours)
+    assert [name for _, name in files] == ["tolk_chunk_runner.pyc", "tolk_pump.pyc"]
+    assert all(src.read_bytes()[:4] == importlib.util.MAGIC_NUMBER
+               for src, _ in files)
+    other = chunk_runs._runner_files("/opt/some/other/python3")
+    assert [name for _, name in other] == ["tolk_chunk_runner.py", "tolk_pump.py"]
+    # The sources run as well (an interpreter whose bytecode may differ gets them).
+    monkeypatch.setattr(chunk_runs, "_runner_files", lambda python: other)
+    [run] = run_one_after_another([(sh("echo from-source"), "")], workdir, policy())
+    assert (run.returncode, run.stdout) == (0, "from-source\n")
+    assert (workdir / "tolk_chunk_runner.py").is_file()

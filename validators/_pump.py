@@ -1,6 +1,6 @@
 """Drive one sandboxed child: feed stdin, read capped stdout/stderr, enforce the wall clock.
 
-One thread, one selector over the two pipes, stdin and a pidfd (Linux ≥ 5.3), so
+One thread, one poll over the two pipes, stdin and a pidfd (Linux ≥ 5.3), so
 neither a silent child nor a flood of output can block us. Key contracts: each stream
 keeps at most `cap` bytes; past `2 * cap` the whole process group is SIGKILLed. At the
 deadline the group is SIGKILLed. When the child exits, the group is SIGKILLed too, so
@@ -11,16 +11,18 @@ and waited for: its exit tears the pid namespace down, so every process in it is
 when `pump` returns. Returns the raw wait status and rusage from `os.wait4`.
 
 `chunk_runner.py` imports this file inside the sandbox, once per chunk: it imports only
-light stdlib modules (no re, dataclasses or subprocess: those took ~35 ms to import).
+modules written in C (no re, dataclasses, subprocess, selectors or signal: their imports,
+enum's above all, took most of the runner's start-up).
 """
 
 from __future__ import annotations
 
 import os
 import select
-import selectors
-import signal
 import time
+
+# The C half of `signal`: the same functions and constants, without importing enum.
+import _signal
 
 TYPE_CHECKING = False  # typing itself costs ~10 ms to import inside the sandbox
 if TYPE_CHECKING:
@@ -66,7 +68,7 @@ def _child_pid(info: bytes) -> int | None:
 
 def _killpg(pgid: int) -> None:
     try:
-        os.killpg(pgid, signal.SIGKILL)
+        os.killpg(pgid, _signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
 
@@ -104,31 +106,41 @@ def pump(proc: subprocess.Popen[bytes], stdin: bytes, deadline: float, cap: int,
         # so no zombie is left for init to collect. The group goes too when that is all we have.
         if inner is not None:
             try:
-                signal.pidfd_send_signal(inner, signal.SIGKILL)
+                _signal.pidfd_send_signal(inner, _signal.SIGKILL)
             except OSError:
                 pass
         if hard or inner is None:
             _killpg(pid)
 
-    sel = selectors.DefaultSelector()
+    poller = select.poll()
+    watched: dict[int, str] = {}  # fd -> what it is
+
+    def watch(fd: int, what: str, events: int = select.POLLIN) -> None:
+        poller.register(fd, events)
+        watched[fd] = what
+
+    def unwatch(fd: int) -> None:
+        poller.unregister(fd)
+        del watched[fd]
+
     pidfd = os.pidfd_open(pid)
-    sel.register(pidfd, selectors.EVENT_READ, "exit")
+    watch(pidfd, "exit")
     bufs = {"stdout": bytearray(), "stderr": bytearray()}
     seen = {"stdout": 0, "stderr": 0}
     for name, f in (("stdout", proc.stdout), ("stderr", proc.stderr)):
-        sel.register(f.fileno(), selectors.EVENT_READ, name)
+        watch(f.fileno(), name)
     if info_fd is not None:
-        sel.register(info_fd, selectors.EVENT_READ, "info")
+        watch(info_fd, "info")
     pending = memoryview(stdin)
     if pending:
         os.set_blocking(proc.stdin.fileno(), False)
-        sel.register(proc.stdin.fileno(), selectors.EVENT_WRITE, "stdin")
+        watch(proc.stdin.fileno(), "stdin", select.POLLOUT)
     else:
         proc.stdin.close()
     timed_out = killed_for_output = exited = False
     limit = deadline
     try:
-        while sel.get_map():
+        while watched:
             remaining = limit - time.monotonic()
             if remaining <= 0:
                 if exited or timed_out or killed_for_output:
@@ -137,33 +149,38 @@ def pump(proc: subprocess.Popen[bytes], stdin: bytes, deadline: float, cap: int,
                 stop()
                 limit = time.monotonic() + _GRACE_S
                 continue
-            for key, _ in sel.select(remaining):
-                what = key.data
+            # Readable, writable, hung up or in error alike: the read or write says which.
+            for fd, _ in poller.poll(remaining * 1000):
+                what = watched.get(fd)
+                if what is None:
+                    continue  # unwatched earlier in this round
                 if what == "exit":
                     exited = True
-                    sel.unregister(pidfd)
+                    unwatch(pidfd)
                     _killpg(pid)  # stragglers; the leader is a zombie until wait4, pgid still ours
                     limit = min(limit, time.monotonic() + _GRACE_S)
                 elif what == "stdin":
                     try:
-                        n = os.write(key.fd, pending[:_CHUNK])
+                        n = os.write(fd, pending[:_CHUNK])
                         pending = pending[n:]
+                    except BlockingIOError:  # a spurious wake-up: the pipe is still full
+                        continue
                     except OSError:  # BrokenPipeError: it stopped reading
                         pending = pending[:0]
                     if not pending:
-                        sel.unregister(key.fd)
+                        unwatch(fd)
                         proc.stdin.close()
                 elif what == "info":
-                    chunk = os.read(key.fd, 4096)
+                    chunk = os.read(fd, 4096)
                     if not chunk or len(info) > 65536:
-                        sel.unregister(key.fd)
+                        unwatch(fd)
                     info += chunk
                     if inner is None:
                         inner = _inner_pidfd(info, pid)
                 else:
-                    chunk = os.read(key.fd, _CHUNK)
+                    chunk = os.read(fd, _CHUNK)
                     if not chunk:
-                        sel.unregister(key.fd)
+                        unwatch(fd)
                         continue
                     seen[what] += len(chunk)
                     room = cap - len(bufs[what])
@@ -174,7 +191,6 @@ def pump(proc: subprocess.Popen[bytes], stdin: bytes, deadline: float, cap: int,
                         stop()
                         limit = time.monotonic() + _GRACE_S
     finally:
-        sel.close()
         if not exited:
             stop(hard=True)
         _, status, rusage = os.wait4(pid, 0)

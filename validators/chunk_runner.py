@@ -22,7 +22,7 @@ Candidates run as the same uid as this supervisor, and still cannot attack it:
   clock (`_pump.pump`, the single path's pump).
 
 Protocol, one line per record, fields separated by spaces, text fields base64 (this file
-imports no json, subprocess or shutil: start-up is paid once per chunk, ~20 ms):
+imports no json, subprocess or shutil: start-up is paid once per chunk):
 - stdin: `wall_s cap`, then `rlimits res:soft:hard,...`, then one `job` line per
   candidate: `job <argv, NUL-separated> <stdin>`. The host puts the sandbox's `sh`
   wrapper (`sandbox.RUN_WRAPPER`) in front of each argv, as a sandbox of its own would.
@@ -40,9 +40,10 @@ import binascii
 import ctypes
 import os
 import resource
-import signal
 import sys
 import time
+
+import _signal  # `signal` without its enum import (see _pump.py)
 
 try:  # inside the sandbox the pump is copied beside this file
     from tolk_pump import pump
@@ -164,7 +165,7 @@ def _lines(path: str) -> int:
 def _clean(before: dict[str, tuple[int, ...]], mounts: set[str]) -> None:
     """Nothing of the last candidate is left: processes, files, IPC objects."""
     try:
-        os.kill(-1, signal.SIGKILL)
+        os.kill(-1, _signal.SIGKILL)
     except ProcessLookupError:  # nothing else was left running
         pass
     while True:
@@ -185,7 +186,7 @@ def _clean(before: dict[str, tuple[int, ...]], mounts: set[str]) -> None:
 
 
 def main() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    _signal.signal(_signal.SIGINT, _signal.SIG_DFL)
     if os.getpid() != 1:
         _fatal("not the sandbox's pid 1: kill(-1) would reach beyond the sandbox")
     if ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:

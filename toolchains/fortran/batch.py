@@ -8,9 +8,10 @@ the single build's flags (only `-fmax-errors` differs):
                           `candidate_<kkkk>`, each preceded by `# 1 "candidate.f90"`
     batch_harness.f90     the driver `program harness`, which runs the candidate whose
                           index is its first argument: it hands `candidate_<kkkk>`'s
-                          procedure to the prebuilt runner of its types; only a candidate
-                          named like an intrinsic gets a module tolk_harness_<kkkk> of its
-                          own, whose loop calls it directly.
+                          procedure to the prebuilt runner of its types; a candidate
+                          named like an intrinsic, which gfortran will not pass as an
+                          argument, is handed over through a one-line wrapper procedure in
+                          a module tolk_wrap_<kkkk> of its own.
 
 The parts no candidate changes are `Prebuilt` (`prebuilt`): module tolk_wire (every
 read/write helper) and one runner module per parameter/result types (the single harness's
@@ -61,7 +62,7 @@ import tree_sitter_fortran
 
 from tolk.ir.function import Signature
 from tolk.toolchains.base import Prebuilt
-from tolk.toolchains.fortran.harness import render_runner, render_wire_all
+from tolk.toolchains.fortran.harness import render_runner, render_wire_all, render_wrapper
 from tolk.toolchains.fortran.types import fortran_name
 
 __all__ = ["batch_files", "blame", "compile_argv", "prebuilt", "rename_module", "render_driver",
@@ -72,14 +73,15 @@ HARNESS_FILE = "batch_harness.f90"
 EXECUTABLE = "harness"
 _CANDIDATE_MARKER = '# 1 "candidate.f90"\n'
 _BLAME_FILE = re.compile(r"^harness_(\d{4,})\.f90:", re.MULTILINE)
-_BLAME_SYMBOL = re.compile(r"__(?:candidate|tolk_harness)_(\d{4,})_MOD_")
+_BLAME_SYMBOL = re.compile(r"__(?:candidate|tolk_wrap)_(\d{4,})_MOD_")
 _MOD_FILE = re.compile(r"candidate_(\d{4,})\.mod")
 _LOCATION = re.compile(r"^(\S+?):\d+:\d+:")
 _STOPPED = ("Fatal Error", "internal compiler error")
 # gfortran 12 refuses a module procedure named like an intrinsic as an actual argument
-# ("Intrinsic 'matmul' ... is not allowed as an actual argument"), even renamed: such a
-# candidate gets its own runner, which calls it directly like the single harness does.
-# A name missing here only costs a rebuild (the build blames the candidate).
+# ("Intrinsic 'matmul' ... is not allowed as an actual argument"), even renamed, and in a
+# procedure pointer assignment: such a candidate is called by a wrapper procedure, which
+# goes to the runner instead. A name missing here only costs a rebuild (the build blames
+# the candidate).
 _INTRINSICS = frozenset("""
 abs achar acos acosh adjustl adjustr aimag aint all allocated anint any asin asinh
 associated atan atan2 atanh bessel_j0 bessel_j1 bessel_jn bessel_y0 bessel_y1 bessel_yn bge
@@ -145,13 +147,9 @@ def _text(src: bytes, node: tree_sitter.Node) -> str:
     return src[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
 
-def _runner_key(sig: Signature) -> str | None:
-    """The shared runner text for sig's types, or None when the candidate needs a direct one."""
-    return None if fortran_name(sig.name) in _INTRINSICS else _shared_runner(sig)
-
-
 @functools.lru_cache(maxsize=4096)
-def _shared_runner(sig: Signature) -> str:
+def _runner_key(sig: Signature) -> str:
+    """The shared runner's text for sig's types (equal types, equal text)."""
     return render_runner(sig, "tolk_runner")
 
 
@@ -169,19 +167,18 @@ def batch_files(items: Sequence[tuple[str, Signature]]) -> dict[str, str]:
     harness: list[str] = []
     calls: list[tuple[str, str]] = []  # per candidate: (its use lines, the call that runs it)
     for k, (_, sig) in enumerate(items):
-        key = _runner_key(sig)
-        if key is not None:
-            runner = _runner_module(key)
-            local = runner.replace("tolk_runner_", "run_")
-            calls.append((f"  use {module_name(k)}, only: c_{_tag(k)} => {fortran_name(sig.name)}\n"
-                          f"  use {runner}, only: {local} => run\n",
-                          f"call {local}(c_{_tag(k)})"))
+        runner = _runner_module(_runner_key(sig))
+        local = runner.replace("tolk_runner_", "run_")
+        name = fortran_name(sig.name)
+        if name in _INTRINSICS:
+            wrap = f"tolk_wrap_{_tag(k)}"
+            harness.append(f'# 1 "harness_{_tag(k)}.f90"\n'
+                           + render_wrapper(sig, wrap, module_name(k)))
+            use = f"  use {wrap}, only: c_{_tag(k)} => target\n"
         else:
-            harness.append(f'# 1 "harness_{_tag(k)}.f90"\n')
-            harness.append(render_runner(sig, f"tolk_harness_{_tag(k)}", f"run_{_tag(k)}",
-                                         module_name(k)))
-            calls.append((f"  use tolk_harness_{_tag(k)}, only: run_{_tag(k)}\n",
-                          f"call run_{_tag(k)}()"))
+            use = f"  use {module_name(k)}, only: c_{_tag(k)} => {name}\n"
+        calls.append((use + f"  use {runner}, only: {local} => run\n",
+                      f"call {local}(c_{_tag(k)})"))
     harness.append('# 1 "driver.f90"\n' + render_driver(calls))
     return {CANDIDATES_FILE: "".join(cands), HARNESS_FILE: "".join(harness)}
 
@@ -194,7 +191,7 @@ def prebuilt(items: Sequence[tuple[str, Signature]], compiler: str, flags: Seque
     parts = [Prebuilt(_part_key(version, flags, wire), {"tolk_wire.f90": wire},
                       [*argv, "tolk_wire.f90"], ("tolk_wire.o", "tolk_wire.mod"),
                       ("tolk_wire.o",))]
-    keys = sorted({key for _, sig in items if (key := _runner_key(sig)) is not None})
+    keys = sorted({_runner_key(sig) for _, sig in items})
     for key in keys:
         module = _runner_module(key)
         text = key.replace("tolk_runner", module)

@@ -10,7 +10,8 @@ Batch builds (`batch.py`) render the same template in two more modes: `render_ru
 the loop as `subroutine run(target)` of a module, `target` a dummy procedure with the
 contract's interface (so one runner serves every candidate of the same types), and
 `render_wire` the read/write helpers as module `tolk_wire`. One template, so a batched
-candidate reads and writes exactly what its single harness would.
+candidate reads and writes exactly what its single harness would. `render_wrapper` is the
+one-call procedure that hands a runner a candidate named like an intrinsic.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from tolk.toolchains.fortran.types import (
     declaration, fortran_name, is_subroutine, result_names, supports, type_spec,
 )
 
-__all__ = ["render_harness", "render_runner", "render_wire", "runner_signature",
-           "HARNESS_FILE", "CANDIDATE_FILE"]
+__all__ = ["render_harness", "render_runner", "render_wire", "render_wrapper",
+           "runner_signature", "HARNESS_FILE", "CANDIDATE_FILE"]
 
 HARNESS_FILE = "harness.f90"
 CANDIDATE_FILE = "candidate.f90"
@@ -110,19 +111,38 @@ def runner_signature(sig: Signature) -> Signature:
                      sig.returns)
 
 
-def render_runner(sig: Signature, module: str, entry: str = "run",
-                  candidate: str | None = None) -> str:
-    """Module `module` whose public subroutine `entry` runs the harness loop of `sig`, with
-    the helpers of tolk_wire. With `candidate` it calls that module's procedure directly
-    (`entry()`); without, the dummy procedure of `entry(target)`, whose interface is the
-    contract's, so one runner serves every candidate of the same types."""
+def render_runner(sig: Signature, module: str) -> str:
+    """Module `module` whose public subroutine `run(target)` runs the harness loop of `sig`
+    with the helpers of tolk_wire, on the dummy procedure `target`, whose interface is the
+    contract's: one runner serves every candidate of the same types."""
     canon = runner_signature(sig)
     lines = ["    interface", procedure_header(canon, "      "),
              "        import :: int64, real64",
              *("        " + d for d in interface_decls(canon)),
              procedure_footer(canon, "      "), "    end interface"]
-    return _render(sig, mode="runner", module=module, entry=entry, candidate=candidate,
-                   interface="\n".join(lines))
+    return _render(sig, mode="runner", module=module, interface="\n".join(lines))
+
+
+def render_wrapper(sig: Signature, module: str, candidate: str) -> str:
+    """Module `module` whose public procedure `target` (the contract's interface, with a
+    runner's names) calls `candidate`'s procedure and returns what it returns. A batch
+    build hands `target` to the shared runner for a candidate named like an intrinsic,
+    which gfortran will not pass as an actual argument itself. (It replaced a harness
+    loop per such candidate: one batch mode fewer in the template. It compiles no
+    faster where the result is an allocatable matrix: the copy is most of that code.)"""
+    canon = runner_signature(sig)
+    args = [fortran_name(p.name) for p in canon.params]
+    if is_subroutine(canon):
+        call = wrap_call("call tolk_candidate", [*args, *result_names(canon)], indent="    ")
+    else:
+        call = wrap_call("res = tolk_candidate", args, indent="    ")
+    lines = [f"module {module}",
+             "  use, intrinsic :: iso_fortran_env, only: int64, real64",
+             f"  use {candidate}, only: tolk_candidate => {fortran_name(sig.name)}",
+             "  implicit none", "  private", "  public :: target", "contains",
+             procedure_header(canon, "  "), *("    " + d for d in interface_decls(canon)),
+             call, procedure_footer(canon, "  "), f"end module {module}"]
+    return "\n".join(lines) + "\n"
 
 
 def render_wire(sigs: Iterable[Signature]) -> str:
