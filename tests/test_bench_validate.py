@@ -30,8 +30,8 @@ def _bench(monkeypatch: pytest.MonkeyPatch):
 def test_bench_reports_every_mode_and_round(tmp_path: Path, capsys,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "bench.json"
-    _bench(monkeypatch).main(["--langs", "fortran", "--limit", "3", "--repeat", "2", "--n-inputs", "8",
-                   "--json", str(out)])
+    _bench(monkeypatch).main(["--langs", "fortran", "--limit", "3", "--repeat", "2",
+                              "--n-inputs", "8", "--json", str(out)])
     got = json.loads(out.read_text())["fortran"]
     assert got["candidates"] == 3 and got["batching"] == "BatchCompiled"
     assert set(got["modes"]) == {"floor", "single", "batched"}

@@ -7,7 +7,8 @@ path (`precheck`). Then, by what the toolchain can do (isinstance, never by lang
 
 - `BatchValidating` (one long-lived process for many candidates): it gets the checked items.
 - `BatchCompiled`: per chunk (`chunk_sizes`: `batch_size` candidates on average), the
-  `batch_files` go into one fresh work dir and ONE sandboxed compile builds them all. Each candidate then runs alone as its own process
+  `batch_files` go into one fresh work dir and ONE sandboxed compile builds them all.
+  Each candidate then runs alone as its own process
   (`batch_run_argv(i)`, read-only work dir, its own stdin, the single run's limits) and is
   judged like a single run. Under bubblewrap the chunk's runs share ONE sandbox, one
   after the other (`chunk_runs.run_one_after_another`: its pid 1 kills and wipes
