@@ -1,6 +1,6 @@
 """Validation throughput per language against the compiler floor, measured in the same run.
 
-    .venv/bin/python bench/validate.py [--langs fortran,cobol] [--repeat 3]
+    .venv/bin/python bench/validate.py [--langs fortran,cobol] [--repeat 5] [--warmup 1]
                                        [--batch-size 32] [--limit 40] [--json out.json]
 
 For every registered language whose toolchain is available here, the lowered seed corpus
@@ -18,7 +18,10 @@ and the numbers are compile throughput (static checks only for an interpreted ta
 without its interpreter, such as Julia here). Everything here is sequential (one candidate at a
 time on one core), so candidates/s is also candidates/s per core; CPU s/candidate counts
 this process and its children. Each mode's time is the median over its --repeat rounds
-(interleaved, so a slow spell of the machine falls on every mode alike). The
+(interleaved, so a slow spell of the machine falls on every mode alike), after --warmup
+untimed rounds: the first batched round of a process also builds the prebuilt harness
+parts (Fortran: ~2 s, once per process and signature shape), which a long run amortises
+to nothing; that round's time is reported on its own. The
 single and batched verdicts are compared (status, passed): a disagreement is reported,
 never asserted. Nothing here is asserted: a bench, not a test.
 """
@@ -81,6 +84,7 @@ class LangResult:
     verdicts_single: dict[str, int] = field(default_factory=dict)
     verdicts_batched: dict[str, int] = field(default_factory=dict)
     disagreements: list[str] = field(default_factory=list)
+    warmup_ms: dict[str, float] = field(default_factory=dict)  # first warm-up round, per cand
 
 
 def corpus(lang: Lang, tc: Toolchain, n_inputs: int, limit: int | None) -> list[Item]:
@@ -127,14 +131,21 @@ def _cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def timed_rounds(modes: dict[str, Callable[[], object]], repeat: int,
-                 ) -> tuple[dict[str, ModeResult], dict[str, object]]:
+def timed_rounds(modes: dict[str, Callable[[], object]], repeat: int, warmup: int = 0,
+                 ) -> tuple[dict[str, ModeResult], dict[str, object], dict[str, float]]:
     """Each mode once per round, the rounds one after the other, so that a slow spell of
-    the machine (its clock varies by ~20% here over minutes) falls on every mode alike;
-    the median over rounds per mode, and each mode's last result."""
+    the machine (its speed varies by ~20% here over minutes) falls on every mode alike;
+    the median over the timed rounds per mode, each mode's last result, and each mode's
+    wall time in the first warm-up round."""
     walls: dict[str, list[float]] = {m: [] for m in modes}
     cpus: dict[str, list[float]] = {m: [] for m in modes}
     last: dict[str, object] = {}
+    first: dict[str, float] = {}
+    for _ in range(warmup):
+        for mode, fn in modes.items():
+            t0 = time.perf_counter()
+            last[mode] = fn()
+            first.setdefault(mode, time.perf_counter() - t0)
     for _ in range(repeat):
         for mode, fn in modes.items():
             c0, t0 = _cpu(), time.perf_counter()
@@ -142,7 +153,7 @@ def timed_rounds(modes: dict[str, Callable[[], object]], repeat: int,
             walls[mode].append(time.perf_counter() - t0)
             cpus[mode].append(_cpu() - c0)
     return ({m: ModeResult(statistics.median(walls[m]), statistics.median(cpus[m]), walls[m])
-             for m in modes}, last)
+             for m in modes}, last, first)
 
 
 def bench_lang(lang: Lang, args: argparse.Namespace) -> LangResult | str:
@@ -159,10 +170,12 @@ def bench_lang(lang: Lang, args: argparse.Namespace) -> LangResult | str:
     compiles = tc.compile_argv(tc.harness_files(sig, code)) is not None
     res = LangResult(str(lang), tc.version(), len(items), compile_only, compiles, batching,
                      args.batch_size)
-    res.modes, last = timed_rounds({
+    res.modes, last, first = timed_rounds({
         "floor": lambda: floor(items, tc, not compile_only),
         "single": lambda: [validate_candidate(c, s, t, tc) for c, s, t in items],
-        "batched": lambda: validate_batch(items, tc, batch_size=args.batch_size)}, args.repeat)
+        "batched": lambda: validate_batch(items, tc, batch_size=args.batch_size)},
+        args.repeat, args.warmup)
+    res.warmup_ms = {m: t / len(items) * 1000 for m, t in first.items()}
     single, batched = last["single"], last["batched"]
     for m in res.modes.values():
         m.per_candidate_ms = m.seconds / len(items) * 1000
@@ -212,6 +225,9 @@ def print_table(results: dict[str, LangResult | str]) -> None:
               f"{ra['batched_over_floor']:.2f}x"
               + (f"  [{'compile' if r.compiles else 'static'}-only: no runtime here]"
                  if r.compile_only else ""))
+        if "batched" in r.warmup_ms:
+            print(f"{lang:8} warm-up round (untimed above): batched "
+                  f"{r.warmup_ms['batched']:.1f} ms/cand, prebuilt harness parts included")
         print(f"{lang:8} verdicts single {r.verdicts_single} batched {r.verdicts_batched}"
               + (f"; {len(r.disagreements)} DISAGREE: {r.disagreements[:5]}"
                  if r.disagreements else "; identical"))
@@ -221,6 +237,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--langs", default="", help="comma-separated; default: every registered one")
     ap.add_argument("--repeat", type=int, default=1, help="rounds per mode (median is reported)")
+    ap.add_argument("--warmup", type=int, default=1,
+                    help="untimed rounds first (the first builds the prebuilt harness parts)")
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--limit", type=int, default=None,
                     help="at most this many candidates per language")

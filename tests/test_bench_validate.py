@@ -42,5 +42,6 @@ def test_bench_reports_every_mode_and_round(tmp_path: Path, capsys,
         <= ratios["single_over_batched_max"]
     assert got["verdicts_single"] == got["verdicts_batched"] == {"passed": 3}
     assert got["disagreements"] == []
+    assert set(got["warmup_ms"]) == {"floor", "single", "batched"}
     printed = capsys.readouterr().out
     assert "fortran  ratios: batched is" in printed and "(rounds " in printed
