@@ -138,3 +138,18 @@ def test_the_runner_ships_as_bytecode_only_for_our_own_interpreter(
     [run] = run_one_after_another([(sh("echo from-source"), "")], workdir, policy())
     assert (run.returncode, run.stdout) == (0, "from-source\n")
     assert (workdir / "tolk_chunk_runner.py").is_file()
+
+
+def test_a_tree_deeper_than_python_recursion_or_path_max_is_wiped(workdir: Path) -> None:
+    # 3000 levels: past the recursion limit (1000), and past PATH_MAX (4096) as a path.
+    deep = ("import os\n"
+            "os.chdir('/tmp')\n"
+            "for i in range(3000):\n"
+            "    os.mkdir('dd'); os.chdir('dd')\n"
+            "    if i % 500 == 0: open('f', 'w').write('x'); os.mkdir('wide'); os.mkdir('w2')\n"
+            "os.chmod('.', 0)\n"
+            "print('deep')\n")
+    look = "ls -A /tmp"
+    runs = run_one_after_another([(["python3", "-c", deep], ""), (sh(look), ""),
+                                  (sh("echo after"), "")], workdir, policy())
+    assert [r.stdout for r in runs] == ["deep\n", workdir.parts[2] + "\n", "after\n"], runs

@@ -51,6 +51,7 @@ except ImportError:  # imported from the package (tests, docs)
     from tolk.validators._pump import pump
 
 _PR_SET_DUMPABLE = 4
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _WIPED = ("/tmp", "/dev/shm")
 _SYSV = ("/proc/sysvipc/shm", "/proc/sysvipc/sem", "/proc/sysvipc/msg")
 
@@ -112,11 +113,53 @@ def _remove(path: str) -> None:
     """Remove path, whatever modes the candidate left on it (same uid: we may chmod)."""
     if os.path.isdir(path) and not os.path.islink(path):
         os.chmod(path, 0o700)
-        for name in os.listdir(path):
-            _remove(os.path.join(path, name))
+        _empty(os.open(path, _DIR_FLAGS))
         os.rmdir(path)
     else:
         os.unlink(path)
+
+
+def _empty(fd: int) -> None:
+    """Empty the directory open on fd (and close it), depth first without recursion and
+    by name relative to a dir fd: a candidate may nest dirs deeper than Python's
+    recursion limit or PATH_MAX. Every process of the candidates is gone by now, so
+    nothing moves under us; `..` is the parent (no candidate can mount or link dirs)."""
+    names: list[str] = []  # the dirs we went down into, below the top
+    later: list[list[str]] = []  # per level above us: its subdirs still to empty
+    try:
+        pending = _unlink_files(fd)
+        while True:
+            if pending:
+                down = pending.pop()
+                os.chmod(down, 0o700, dir_fd=fd)
+                child = os.open(down, _DIR_FLAGS, dir_fd=fd)
+                os.close(fd)
+                fd = child
+                names.append(down)
+                later.append(pending)
+                pending = _unlink_files(fd)
+            elif names:  # this one is empty: remove it from its parent, go on there
+                parent = os.open("..", _DIR_FLAGS, dir_fd=fd)
+                os.close(fd)
+                fd = parent
+                os.rmdir(names.pop(), dir_fd=fd)
+                pending = later.pop()
+            else:
+                return
+    finally:
+        os.close(fd)
+
+
+def _unlink_files(fd: int) -> list[str]:
+    """Unlink every entry of the dir open on fd but its subdirs; their names."""
+    subdirs = []
+    with os.scandir(fd) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                subdirs.append(entry.name)
+            else:
+                os.unlink(entry.name, dir_fd=fd)
+    return subdirs
 
 
 def _mount_points() -> set[str]:
