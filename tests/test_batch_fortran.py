@@ -85,6 +85,8 @@ def test_files_share_runners_by_types_and_wrap_intrinsic_names() -> None:
     assert "  use candidate_0000, only: c_0000 => total\n" in harness
     parts = prebuilt(items, "gfortran", ["-O1"], "gfortran 12")
     assert [p.link for p in parts] == [("tolk_wire.o",), (runner[0] + ".o",)]
+    # the runner compiles against the wire part's .mod instead of compiling tolk_wire again
+    assert parts[1].needs == (parts[0],) and list(parts[1].files) == [runner[0] + ".f90"]
     assert parts[0].key != parts[1].key
     assert prebuilt(items[:1], "gfortran", ["-O1"], "gfortran 12") == parts  # keys are stable
     assert prebuilt(items, "gfortran", ["-O0"], "gfortran 12")[1].key != parts[1].key
@@ -119,8 +121,10 @@ def test_blame_after_a_fatal_stop_names_only_the_first_uncompiled(tmp_path: Path
 def _prebuild(dest: Path, items: list[tuple[str, Signature]]) -> list[str]:
     """Build the prebuilt parts into dest (what validate_batch caches); the link list."""
     link: list[str] = []
-    for part in FORTRAN.batch_prebuilt(items):
+    for part in FORTRAN.batch_prebuilt(items):  # a part comes after the parts it needs
         d = Path(tempfile.mkdtemp(dir=dest))
+        for name in (n for dep in part.needs for n in dep.outputs):
+            shutil.copyfile(dest / name, d / name)
         for name, text in part.files.items():
             (d / name).write_text(text)
         subprocess.run(part.argv, cwd=d, check=True, capture_output=True)

@@ -388,9 +388,9 @@ def test_prebuilt_parts_are_compiled_once_per_process(fn_and_suite, monkeypatch)
     built: list[list[str]] = []
     real = engine._PrebuiltCache._build
 
-    def counting(part, toolchain, limits, root):
+    def counting(part, toolchain, limits, root, needed=()):
         built.append(part.argv)
-        return real(part, toolchain, limits, root)
+        return real(part, toolchain, limits, root, needed)
 
     monkeypatch.setattr(engine._PrebuiltCache, "_build", staticmethod(counting))
     items = [(c, fn.signature, suite) for c in (GOOD, WRONG, GOOD, GOOD, WRONG, GOOD)]

@@ -147,17 +147,19 @@ class BatchValidating(Protocol):
 class Prebuilt:
     """A part of a batch build that no candidate's text changes (harness support code).
 
-    `argv` compiles `files` in a fresh work dir (sandboxed like any compile); the files
-    named in `outputs` are then copied into every chunk's work dir that lists this part,
-    and `link` (a subset of outputs) is appended to that chunk's compile argv. Equal keys
+    `argv` compiles `files` in a fresh work dir (sandboxed like any compile), where the
+    outputs of the parts it `needs` (built first) are copied beforehand; the files named
+    in `outputs` are then copied into every chunk's work dir that lists this part, and
+    `link` (a subset of outputs) is appended to that chunk's compile argv. Equal keys
     must mean interchangeable builds: the key hashes everything that shapes the output
-    (sources, flags, compiler version)."""
+    (sources, flags, compiler version, what it needs)."""
 
     key: str
     files: dict[str, str]
     argv: list[str]
     outputs: tuple[str, ...]
     link: tuple[str, ...] = ()
+    needs: tuple["Prebuilt", ...] = ()
 
 
 @runtime_checkable

@@ -181,18 +181,26 @@ class _PrebuiltCache:
                 self._root = Path(tempfile.mkdtemp(prefix="tolk-prebuilt-"))
                 atexit.register(shutil.rmtree, self._root, True)
             root = self._root
+        needed = []
+        for dep in part.needs:  # built (or failed) before this part's lock is taken
+            if (dep_dir := self.get(dep, toolchain, limits)) is None:
+                return None
+            needed.append((dep, dep_dir))
         with lock:
             if key in self._built:
                 return self._built[key]
-            built, final = self._build(part, toolchain, limits, root)
+            built, final = self._build(part, toolchain, limits, root, needed)
             if final:  # a timeout (a loaded machine) is tried again by the next chunk
                 self._built[key] = built
             return built
 
     @staticmethod
-    def _build(part: Prebuilt, toolchain: Toolchain, limits: ValidationLimits,
-               root: Path) -> tuple[Path | None, bool]:
+    def _build(part: Prebuilt, toolchain: Toolchain, limits: ValidationLimits, root: Path,
+               needed: Sequence[tuple[Prebuilt, Path]] = ()) -> tuple[Path | None, bool]:
         workdir = Path(tempfile.mkdtemp(prefix="part-", dir=root))
+        for dep, dep_dir in needed:
+            for name in dep.outputs:
+                shutil.copyfile(dep_dir / name, workdir / name)
         for name, text in part.files.items():
             (workdir / name).write_text(text)
         res = run_sandboxed(part.argv, workdir=workdir, policy=policy_for(limits.compile, toolchain),
