@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,7 @@ from tolk.validators.verdict import Verdict, VerdictStatus
 pytestmark = pytest.mark.skipif(FORTRAN.availability() is not None,
                                 reason=f"gfortran unavailable: {FORTRAN.availability()}")
 
+SEED = Path(__file__).resolve().parents[1] / "data" / "seed"
 SRC = '''
 def count_below(xs: list[int], limit: int) -> int:
     """Count the elements of xs that are below limit."""
@@ -197,8 +199,9 @@ def test_toolchain_without_batching_falls_back_to_a_loop(fn_and_suite) -> None:
 
 
 def test_lowered_seed_functions_batch_like_single(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Different signatures in one build, against the single path; transpose and modulo
-    are named like intrinsics (a function and a subroutine reached through wrappers)."""
+    """Different signatures in one build, against the single path; transpose (from the
+    seed corpus) and modulo are named like intrinsics (a function and a subroutine
+    reached through wrappers)."""
     src = '''
 def total(xs: list[int]) -> int:
     s = 0
@@ -232,26 +235,17 @@ def shout(s: str) -> str:
     return s + "!"
 
 
-def transpose(m: list[list[int]]) -> list[list[int]]:
-    rows = len(m)
-    if rows == 0:
-        empty: list[list[int]] = []
-        return empty
-    cols = len(m[0])
-    out = [[0] * rows for _ in range(cols)]
-    for i in range(rows):
-        for j in range(cols):
-            out[j][i] = m[i][j]
-    return out
-
-
 def modulo(a: int, b: int) -> tuple[int, int]:
     if b == 0:
         return (a, 0)
     return (a % b, b)
 '''
+    seed = analyze_source((SEED / "matrices.py").read_text(), uri="matrices.py")
+    fns = [*analyze_source(src),
+           *(f for f in seed if isinstance(f, Function) and f.signature.name == "transpose")]
+    assert len(fns) == 7
     items = []
-    for fn in analyze_source(src):
+    for fn in fns:
         assert isinstance(fn, Function)
         suite = build_test_suite(fn, n_inputs=15)
         assert not isinstance(suite, Rejected), suite

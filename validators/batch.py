@@ -198,9 +198,7 @@ class _PrebuiltCache:
     def _build(part: Prebuilt, toolchain: Toolchain, limits: ValidationLimits, root: Path,
                needed: Sequence[tuple[Prebuilt, Path]] = ()) -> tuple[Path | None, bool]:
         workdir = Path(tempfile.mkdtemp(prefix="part-", dir=root))
-        for dep, dep_dir in needed:
-            for name in dep.outputs:
-                shutil.copyfile(dep_dir / name, workdir / name)
+        _copy_outputs(needed, workdir)
         for name, text in part.files.items():
             (workdir / name).write_text(text)
         res = run_sandboxed(part.argv, workdir=workdir, policy=policy_for(limits.compile, toolchain),
@@ -214,6 +212,13 @@ class _PrebuiltCache:
 
 
 _PREBUILT = _PrebuiltCache()
+
+
+def _copy_outputs(built: Sequence[tuple[Prebuilt, Path]], workdir: Path) -> None:
+    """Each built part's outputs, from its build dir into workdir."""
+    for part, where in built:
+        for name in part.outputs:
+            shutil.copyfile(where / name, workdir / name)
 
 
 def _prebuilt_for(chunk: Sequence[_Job], toolchain: Toolchain,
@@ -258,9 +263,7 @@ def _build(chunk: Sequence[_Job], toolchain: Toolchain,
             return [(j, _alone(j, toolchain, limits)) for j in chunk]
         for name, text in files.items():
             (workdir / name).write_text(text)
-        for part, built in prebuilt:
-            for name in part.outputs:
-                shutil.copyfile(built / name, workdir / name)
+        _copy_outputs(prebuilt, workdir)
         argv = toolchain.batch_compile_argv(files) + [x for p, _ in prebuilt for x in p.link]
         policy = chunk_compile_policy(policy_for(limits.compile, toolchain), n)
         comp = run_sandboxed(argv, workdir=workdir, policy=policy, executor=limits.executor)
