@@ -137,6 +137,10 @@ def test_mixed_batch_equals_single_verdicts(fn_and_suite) -> None:
     assert "candidate.f90:14" in batch[3].compiler_output
     # The -fcheck message names the file and line the single harness would.
     assert "At line 14 of file candidate.f90" in batch[2].runtime_output
+    # No libgfortran backtrace in either path (the toolchain's sandbox_env turns it off:
+    # it cost ~125 ms per failing run and told a verdict nothing).
+    assert "Backtrace" not in batch[2].runtime_output + single[2].runtime_output
+    assert "Fortran runtime error" in single[2].runtime_output
     assert all(v.compile_s > 0 for v in batch if v.status is not VerdictStatus.REJECTED_STATIC)
 
 

@@ -40,6 +40,9 @@ def test_bench_reports_every_mode_and_round(tmp_path: Path, capsys,
     ratios = got["ratios"]
     assert ratios["single_over_batched_min"] <= ratios["single_over_batched"] \
         <= ratios["single_over_batched_max"]
+    # Two rounds: the paired median is the mean of the two rounds' ratios.
+    assert ratios["single_over_batched_paired_median"] == pytest.approx(
+        (ratios["single_over_batched_min"] + ratios["single_over_batched_max"]) / 2)
     assert got["verdicts_single"] == got["verdicts_batched"] == {"passed": 3}
     assert got["disagreements"] == []
     assert set(got["warmup_ms"]) == {"floor", "single", "batched"}

@@ -360,6 +360,50 @@ def test_append_builds_a_list(tmp_path: Path) -> None:
 
 
 @needs_gfortran
+def test_appending_an_element_of_the_list_itself_and_moved_returns(tmp_path: Path) -> None:
+    # The append helper takes the element by value: `out.append(out[-1])` must not read
+    # the old array after it was reallocated. A local dies at `return`, so it is moved
+    # into the result; a parameter (a dummy) is copied.
+    i, out = V("i", INT), V("out", LI)
+    f = fn("grow", [("xs", LI), ("n", INT)], LI,
+           [If(cmp("<", n, C(0)), (Return(xs),), ()),
+            Assign("out", lst(LI, C(1))),
+            ForRange("i", C(0), n, 1, (
+                Append("out", at(out, C(-1))),
+                Append("out", op("+", at(out, C(-1)), at(out, C(0)))),
+                If(cmp(">", length(out), C(6)), (Return(out),), ()))),
+            Return(out)], {"out": LI, "i": INT})
+
+    def grow(xs: list[int], n: int) -> list[int]:
+        if n < 0:
+            return xs
+        out = [1]
+        for i in range(n):
+            out.append(out[-1])
+            out.append(out[-1] + out[0])
+            if len(out) > 6:
+                return out
+        return out
+    code = run_case(tmp_path, f, grow, [([7, 8], -1), ([], 0), ([], 1), ([5], 2), ([], 9)])
+    assert "call py_append_i(out, out(size(out, kind=int64)))" in code, code
+    assert code.count("call move_alloc(out, res)") == 2 and "res = xs" in code, code
+
+    fs, word = V("fs", LF), V("word", STR)
+    g = fn("tagged", [("fs", LF), ("word", STR)], tuple_of(STR, FLOAT), [
+        Append("fs", C(0.5)),
+        Assign("word", op("+", word, C("!"))),
+        Return(TupleLit((word, call("sum", fs, t=FLOAT)), tuple_of(STR, FLOAT)))],
+        mutated=("fs", "word"))
+    run_case(tmp_path, g, lambda fs, word: (word + "!", sum(fs + [0.5])),
+             [([0.25], "hi"), ([], "")])
+    h = fn("shout", [("word", STR), ("fs", LF)], STR,
+           [Assign("word", op("+", word, C("!"))), Append("fs", call("sum", fs, t=FLOAT)),
+            Return(word)], mutated=("word", "fs"))
+    code = run_case(tmp_path, h, lambda word, fs: word + "!", [("hey", [1.0]), ("", [])])
+    assert "call move_alloc(word_copy, res)" in code and "call py_append_r(fs_copy" in code
+
+
+@needs_gfortran
 def test_matrix_building_and_indexing(tmp_path: Path) -> None:
     m, i, j, g = V("m", INT), V("i", INT), V("j", INT), V("g", MI)
     f = fn("grid", [("n", INT), ("m", INT)], MI,

@@ -102,7 +102,8 @@ class Toolchain(Protocol):
     def sandbox_binds(self) -> tuple[str, ...]:
         """Host paths (read-only) that compile and run need inside the sandbox. A toolchain
         whose tools live outside /usr/local/bin:/usr/bin:/bin may also define
-        `sandbox_path_dirs() -> tuple[str, ...]`, searched first inside the sandbox."""
+        `sandbox_path_dirs() -> tuple[str, ...]`, searched first inside the sandbox, and
+        any toolchain `sandbox_env() -> dict[str, str]`, set inside it."""
         ...
 
     def lower(self, fn: Function) -> str:

@@ -108,6 +108,9 @@ class SandboxPolicy:
     # Dirs searched before the fixed PATH: a toolchain installed outside it (CUDA's
     # /usr/local/cuda/bin on GPU machines and in its image) stays reachable by name.
     path_dirs: tuple[str, ...] = ()
+    # Environment inside the sandbox, on top of PATH, HOME and LANG (a toolchain's
+    # `sandbox_env`); the `env` argument of run_sandboxed wins over it.
+    env: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +159,8 @@ def run_sandboxed(
         raise ConfigError(f"sandbox work dir {workdir} does not exist")
     if executor in ENGINES:
         return _run_container(argv, workdir, stdin, policy, writable_workdir, env, executor)
-    inner_env = {"PATH": _inner_path(policy), "HOME": str(workdir), "LANG": "C.UTF-8", **(env or {})}
+    inner_env = {"PATH": _inner_path(policy), "HOME": str(workdir), "LANG": "C.UTF-8",
+                 **dict(policy.env), **(env or {})}
     if executor == "bwrap":
         problem = _bwrap_problem()
         if problem is not None:
@@ -228,7 +232,7 @@ def _run_container(argv: list[str], workdir: Path, stdin: str, policy: SandboxPo
             raise ConfigError(f"refusing to chown {workdir}: use a per-run work dir")
         _chown_tree(workdir, policy.uid)
     inner_env = {"PATH": _inner_path(policy), "HOME": CONTAINER_WORKDIR, "LANG": "C.UTF-8",
-                 **(env or {})}
+                 **dict(policy.env), **(env or {})}
     chain, name = container_chain(engine, ref.engine_args(), argv, workdir, policy, writable,
                                   inner_env)
     popen_env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",

@@ -81,14 +81,17 @@ def validate_checked(code: str, sig: Signature, suite: TestSuite, toolchain: Too
 
 def policy_for(policy: SandboxPolicy, toolchain: Toolchain) -> SandboxPolicy:
     """`policy` plus what this toolchain needs inside the sandbox: read-only binds, device
-    nodes (paths under /dev/), which memory rlimit applies, its container image."""
+    nodes (paths under /dev/), which memory rlimit applies, its container image, and the
+    environment of its optional `sandbox_env()`."""
     binds = toolchain.sandbox_binds()
     devs = tuple(b for b in binds if b.startswith("/dev/"))
     files = tuple(b for b in binds if not b.startswith("/dev/"))
     path_dirs = getattr(toolchain, "sandbox_path_dirs", tuple)()
+    env = tuple(getattr(toolchain, "sandbox_env", dict)().items())
     return dataclasses.replace(policy, ro_binds=policy.ro_binds + files,
                                dev_binds=policy.dev_binds + devs,
                                path_dirs=policy.path_dirs + tuple(path_dirs),
+                               env=policy.env + env,
                                memory_rlimit=toolchain.memory_rlimit,
                                toolchain=str(toolchain.lang))
 

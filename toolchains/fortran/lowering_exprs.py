@@ -40,8 +40,8 @@ from tolk.ir.types import BOOL, FLOAT, INT, STR, IRType, Kind
 from tolk.toolchains.fortran.types import type_spec
 
 __all__ = ["Frag", "Scope", "Lines", "Temps", "lower_expr", "coerce", "truth", "length",
-           "render", "indent", "paren", "from_end", "subscript", "HELPERS", "INTRINSICS",
-           "MAX_NAME", "ATOM", "ADD", "EXPRS"]
+           "render", "indent", "paren", "from_end", "subscript", "HELPERS", "APPEND_HELPER",
+           "INTRINSICS", "MAX_NAME", "ATOM", "ADD", "EXPRS"]
 
 # Fortran operator precedence, loosest first; a child whose level is below what its
 # parent position needs is parenthesised.
@@ -53,7 +53,8 @@ INT64_MAX = 2**63 - 1
 # Every intrinsic this lowering may emit: a local with one of these names would hide it.
 INTRINSICS = frozenset({
     "abs", "achar", "aint", "count", "ichar", "int", "len", "max", "maxval", "merge", "min",
-    "minval", "mod", "modulo", "real", "repeat", "reshape", "sign", "size", "spread", "sum",
+    "minval", "mod", "modulo", "move_alloc", "real", "repeat", "reshape", "sign", "size",
+    "spread", "sum",
 })
 Lines = tuple[str, ...]
 Temps = tuple[tuple[str, IRType], ...]
@@ -97,6 +98,9 @@ class Scope:
     results: tuple[str, ...] = ("res",)
     types: Mapping[str, IRType] = field(default_factory=dict)  # Python name -> IR type
     root: tuple = field(default=(), compare=False)  # the whole body, for loop analyses
+    # Python names whose Fortran variable is an allocatable local of the procedure (not a
+    # dummy): a `return` may move it into the result instead of copying it.
+    owned: frozenset[str] = frozenset()
 
     def at(self, tag: str, i: int) -> "Scope":
         return replace(self, path=f"{self.path}{tag}{i}")
@@ -606,6 +610,23 @@ def _slice_helper(name: str, decl: str, size: str, empty: str) -> str:
   end function {name}"""
 
 
+def _append_helper(name: str, decl: str) -> str:
+    # One call per append instead of `a = [T :: a, x]` at each site: the array constructor
+    # with reallocation and -fcheck=all compiled to about as much code as the rest of a
+    # small function, at every append. x is by value: it may be an element of a.
+    return f"""\
+  pure subroutine {name}(a, x)
+    ! Python's a.append(x): a one element longer, x last.
+    {decl}, allocatable, intent(inout) :: a(:)
+    {decl}, value :: x
+    {decl}, allocatable :: t(:)
+    allocate(t(size(a, kind=int64) + 1_int64))
+    t(1:size(a, kind=int64)) = a
+    t(size(t, kind=int64)) = x
+    call move_alloc(t, a)
+  end subroutine {name}"""
+
+
 # name -> (helpers and intrinsics it calls, source text)
 HELPERS: Mapping[str, tuple[tuple[str, ...], str]] = {
     "py_floordiv_i": (("mod",), """\
@@ -714,4 +735,9 @@ HELPERS: Mapping[str, tuple[tuple[str, ...], str]] = {
         "py_slice_r", "real(real64)", "size(x, kind=int64)", "allocate(r(0))")),
     "py_slice_l": (("py_clamp", "size"), _slice_helper(
         "py_slice_l", "logical", "size(x, kind=int64)", "allocate(r(0))")),
+    "py_append_i": (("size", "move_alloc"), _append_helper("py_append_i", "integer(int64)")),
+    "py_append_r": (("size", "move_alloc"), _append_helper("py_append_r", "real(real64)")),
+    "py_append_l": (("size", "move_alloc"), _append_helper("py_append_l", "logical")),
 }
+# The append helper per element kind.
+APPEND_HELPER = {Kind.INT: "py_append_i", Kind.FLOAT: "py_append_r", Kind.BOOL: "py_append_l"}
