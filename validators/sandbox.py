@@ -80,8 +80,11 @@ _SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 RUN_WRAPPER = ("/bin/sh", "-c", '"$@"; exit $?', "tolk-sandbox")
 
 
-def _inner_path(policy: "SandboxPolicy") -> str:
-    return ":".join((*policy.path_dirs, _SANDBOX_PATH))
+def _inner_env(policy: "SandboxPolicy", home: str,
+               env: dict[str, str] | None) -> dict[str, str]:
+    """The sandbox's whole environment: PATH, HOME, LANG, the toolchain's, then the call's."""
+    return {"PATH": ":".join((*policy.path_dirs, _SANDBOX_PATH)), "HOME": home,
+            "LANG": "C.UTF-8", **dict(policy.env), **(env or {})}
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +162,7 @@ def run_sandboxed(
         raise ConfigError(f"sandbox work dir {workdir} does not exist")
     if executor in ENGINES:
         return _run_container(argv, workdir, stdin, policy, writable_workdir, env, executor)
-    inner_env = {"PATH": _inner_path(policy), "HOME": str(workdir), "LANG": "C.UTF-8",
-                 **dict(policy.env), **(env or {})}
+    inner_env = _inner_env(policy, str(workdir), env)
     if executor == "bwrap":
         problem = _bwrap_problem()
         if problem is not None:
@@ -231,8 +233,7 @@ def _run_container(argv: list[str], workdir: Path, stdin: str, policy: SandboxPo
         if len(workdir.parts) < 3:
             raise ConfigError(f"refusing to chown {workdir}: use a per-run work dir")
         _chown_tree(workdir, policy.uid)
-    inner_env = {"PATH": _inner_path(policy), "HOME": CONTAINER_WORKDIR, "LANG": "C.UTF-8",
-                 **dict(policy.env), **(env or {})}
+    inner_env = _inner_env(policy, CONTAINER_WORKDIR, env)
     chain, name = container_chain(engine, ref.engine_args(), argv, workdir, policy, writable,
                                   inner_env)
     popen_env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
