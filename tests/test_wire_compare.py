@@ -59,3 +59,23 @@ def test_compare_is_type_aware() -> None:
     assert not values_equal([1, 2], [1, 2, 3], list_of(INT))
     assert values_equal((1, "x"), (1, "x"), tuple_of(INT, STR))
     assert not values_equal((1, "x "), (1, "x"), tuple_of(INT, STR))
+
+
+def test_float_floor_scales_with_the_data() -> None:
+    from tolk.validators.compare import input_scale
+    # Flushed to zero or scaled by 1000 fails at every magnitude.
+    for e in (5e-295, 3e-200, 1e-20, 1e-13, 0.5, 7e150, 1e300):
+        scale = input_scale([e * 2.0], [FLOAT])
+        assert values_equal(e * (1 + 1e-12), e, FLOAT, scale=scale)
+        assert not values_equal(0.0, e, FLOAT, scale=scale), e
+        assert not values_equal(e * 1000, e, FLOAT, scale=scale), e
+        assert not values_equal(e / 1000, e, FLOAT, scale=scale), e
+    # A sum whose terms cancel, summed in another order, is compared at the terms' scale.
+    terms = [0.1, 0.2, -0.3]
+    scale = input_scale([terms], [list_of(FLOAT)])
+    assert values_equal(0.0, sum(terms), FLOAT, scale=scale)
+    assert values_equal(sum(reversed(terms)), sum(terms), FLOAT, scale=scale)
+    assert not values_equal(1e-3, sum(terms), FLOAT, scale=scale)
+    # Signed zeros are equal; without float inputs the comparison is relative.
+    assert values_equal(-0.0, 0.0, FLOAT)
+    assert not values_equal(1e-300, 0.0, FLOAT)

@@ -22,7 +22,7 @@ from pathlib import Path
 from tolk.ir.function import Signature
 from tolk.ir.vectors import TestSuite, Vector
 from tolk.toolchains.base import Toolchain
-from tolk.validators.compare import Tolerance, values_equal
+from tolk.validators.compare import Tolerance, input_scale, values_equal
 from tolk.validators.sandbox import SandboxPolicy, SandboxResult, run_sandboxed
 from tolk.validators.verdict import FailingVector, Verdict, VerdictStatus
 from tolk.validators.wire import WireError, decode_results, encode_inputs
@@ -81,14 +81,16 @@ def validate_checked(code: str, sig: Signature, suite: TestSuite, toolchain: Too
 
 def policy_for(policy: SandboxPolicy, toolchain: Toolchain) -> SandboxPolicy:
     """`policy` plus what this toolchain needs inside the sandbox: read-only binds, device
-    nodes (paths under /dev/), which memory rlimit applies, its container image, and the
-    environment of its optional `sandbox_env()`."""
+    nodes (paths under /dev/), which memory rlimit applies, its container image, the
+    environment of its optional `sandbox_env()` and the root filesystem of its optional
+    `sandbox_rootfs()` (a toolchain that lives in the store: Julia's Debian 11)."""
     binds = toolchain.sandbox_binds()
     devs = tuple(b for b in binds if b.startswith("/dev/"))
     files = tuple(b for b in binds if not b.startswith("/dev/"))
     path_dirs = getattr(toolchain, "sandbox_path_dirs", tuple)()
     env = tuple(getattr(toolchain, "sandbox_env", dict)().items())
-    return dataclasses.replace(policy, ro_binds=policy.ro_binds + files,
+    rootfs = getattr(toolchain, "sandbox_rootfs", str)() or policy.rootfs
+    return dataclasses.replace(policy, ro_binds=policy.ro_binds + files, rootfs=rootfs,
                                dev_binds=policy.dev_binds + devs,
                                path_dirs=policy.path_dirs + tuple(path_dirs),
                                env=policy.env + env,
@@ -98,8 +100,12 @@ def policy_for(policy: SandboxPolicy, toolchain: Toolchain) -> SandboxPolicy:
 
 def ran_on(toolchain: Toolchain, executor: str) -> str:
     """Where a run happened, for the verdict: the executor, prefixed by the device when the
-    target runs on one (`gpu:bwrap`), so a GPU run is never confused with anything else."""
-    return executor if toolchain.runs_on == "native" else f"{toolchain.runs_on}:{executor}"
+    target runs on one (`gpu:bwrap`), so a GPU run is never confused with anything else,
+    and followed by the root filesystem of a toolchain that brings its own
+    (`bwrap:debian-bullseye`, from its optional `sandbox_label()`)."""
+    where = executor if toolchain.runs_on == "native" else f"{toolchain.runs_on}:{executor}"
+    label = getattr(toolchain, "sandbox_label", str)()
+    return f"{where}:{label}" if label and executor != "host" else where
 
 
 def unverified(toolchain: Toolchain, total: int, why: str, compiled: SandboxResult | None,
@@ -155,11 +161,13 @@ def judge(run: SandboxResult, sig: Signature, vectors: tuple[Vector, ...],
     first: FailingVector | None = None
     first_status = VerdictStatus.PASSED
     first_reason = ""
+    ptypes = [p.type for p in sig.params]
     for d in decoded:
         if not d.complete:
             break
         vec = vectors[d.index]
-        if not d.error and values_equal(d.value, vec.expected, sig.returns, tol):
+        if not d.error and values_equal(d.value, vec.expected, sig.returns, tol,
+                                        input_scale(vec.args, ptypes)):
             passed += 1
         elif first is None:
             got = d.error or _render(d.value)
