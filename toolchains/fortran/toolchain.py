@@ -4,7 +4,8 @@ Key contracts: `FortranToolchain` satisfies `tolk.toolchains.base.Toolchain`. Th
 holds `candidate.f90` and `harness.f90`; one gfortran invocation builds `./harness`.
 Flags (why each one is in README.md): `-std=f2018` keeps samples standard and makes GNU
 extension intrinsics unlinkable, `-fcheck=all` turns out-of-bounds and similar bugs into
-runtime errors attributable to a vector, `-J .` keeps `.mod` files in the private work dir
+runtime errors attributable to a vector, `-fsanitize=signed-integer-overflow
+-fsanitize-undefined-trap-on-error` makes integer overflow a runtime error, `-J .` keeps `.mod` files in the private work dir
 (gfortran does not create a `-J` directory, and the work dir is per candidate).
 It also satisfies `BatchCompiled` (many candidates, one gfortran invocation: `batch.py`).
 """
@@ -26,7 +27,10 @@ from tolk.toolchains.fortran import batch, checks, contract, harness, types
 __all__ = ["FortranToolchain", "COMPILER", "FLAGS"]
 
 COMPILER = "gfortran"
-FLAGS = ("-std=f2018", "-fcheck=all", "-O1", "-fmax-errors=10", "-J", ".")
+# Signed integer overflow traps (SIGILL, no sanitizer runtime needed): the int64 contract
+# says a candidate that overflows on an in-contract vector is wrong, never wrapped.
+OVERFLOW_FLAGS = ("-fsanitize=signed-integer-overflow", "-fsanitize-undefined-trap-on-error")
+FLAGS = ("-std=f2018", "-fcheck=all", *OVERFLOW_FLAGS, "-O1", "-fmax-errors=10", "-J", ".")
 _INSTALL_HINT = "apt-get install gfortran (Debian/Ubuntu), or use toolchains/fortran/Containerfile"
 
 
