@@ -48,6 +48,8 @@ class OutcomeKind(StrEnum):
     TOO_LARGE = "too_large"  # the encoded result exceeded max_result_chars
     TYPE_MISMATCH = "type_mismatch"  # returned a value of another type than declared
     NOT_RUN = "not_run"  # the run stopped (or died) before this input
+    # with int64=True: an integer left int64 somewhere (outside the contract, not a vector)
+    INT64 = "int64_intermediate"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,25 +99,26 @@ def with_sandbox_python(policy: SandboxPolicy) -> tuple[str, SandboxPolicy]:
 def run_reference(fn: Function, inputs: list[tuple[Any, ...]], *, policy: SandboxPolicy,
                   hash_seed: int, timeout_s: float = 1.0, max_timeouts: int = 1,
                   max_result_chars: int = 20000, executor: str = "auto",
-                  coverage: bool = False) -> ReferenceRun:
-    """Run fn's module in the sandbox over inputs (PYTHONHASHSEED=hash_seed)."""
+                  coverage: bool = False, int64: bool = False) -> ReferenceRun:
+    """Run fn's module in the sandbox over inputs (PYTHONHASHSEED=hash_seed); with int64
+    an input on which any integer leaves int64 is an outcome of kind INT64."""
     return run_module(fn.program.text, fn.name, inputs, returns=fn.signature.returns,
                       policy=policy, hash_seed=hash_seed, timeout_s=timeout_s,
                       max_timeouts=max_timeouts, max_result_chars=max_result_chars,
-                      executor=executor, coverage=coverage)
+                      executor=executor, coverage=coverage, int64=int64)
 
 
 def run_module(source: str, function: str, inputs: list[tuple[Any, ...]], *,
                returns: IRType | None, policy: SandboxPolicy, hash_seed: int,
                timeout_s: float = 1.0, max_timeouts: int = 1, max_result_chars: int = 20000,
                executor: str = "auto", coverage: bool = False,
-               describe: bool = False) -> ReferenceRun:
+               describe: bool = False, int64: bool = False) -> ReferenceRun:
     """Run `function` of module `source` in the sandbox over inputs; see the module docstring."""
     python, policy = with_sandbox_python(policy)
     request = json.dumps({
         "source": source, "function": function, "inputs": [list(a) for a in inputs],
         "timeout_s": timeout_s, "max_timeouts": max_timeouts, "max_result_chars": max_result_chars,
-        "coverage": coverage, "describe": describe,
+        "coverage": coverage, "describe": describe, "int64": int64,
     })
     workdir = Path(tempfile.mkdtemp(prefix="tolk-ref-"))
     try:
@@ -191,6 +194,8 @@ def _outcome(obj: dict[str, Any], line: str, ret: IRType | None) -> InputOutcome
         return InputOutcome(OutcomeKind.ERROR, detail=str(obj["error"]), raw=line)
     if "timeout" in obj:
         return InputOutcome(OutcomeKind.TIMEOUT, raw=line)
+    if "int64" in obj:
+        return InputOutcome(OutcomeKind.INT64, detail=str(obj["int64"]), raw=line)
     if "too_large" in obj:
         return InputOutcome(OutcomeKind.TOO_LARGE, detail=str(obj["too_large"]), raw=line)
     return InputOutcome(OutcomeKind.NOT_RUN, detail=f"unknown record {line[:80]}", raw=line)

@@ -6,7 +6,8 @@ see tolk. Protocol:
     stdin   one JSON object {"source", "function", "inputs": [[arg, ...], ...],
             "timeout_s": per-input seconds, "max_timeouts": stop after this many,
             "max_result_chars": larger results are reported as too large,
-            optional "coverage": true, "describe": true}
+            optional "coverage": true, "describe": true, "int64": true,
+            "mutants": [source, ...]}
     stdout  one JSON line per input, in order:
                 {"ok": value} | {"error": "Type: message"} | {"timeout": true}
                 | {"too_large": n_chars}
@@ -17,6 +18,18 @@ see tolk. Protocol:
             then a trailer {"done": n_inputs_run, "stopped": "" | "max_timeouts"} (with
             coverage also "lines": the function's executable lines, "first": its def line);
             or a single {"fatal": "..."} when the source or function cannot be set up.
+            With "int64", an input on which the function computes an integer outside
+            int64 anywhere (inputs, intermediates, result) reports {"int64": "detail"}.
+            With "mutants" (mutation search), each mutant's source (a def of the same
+            function, run in a copy of the module's namespace) runs over the inputs and
+            only its records that differ from the original's are written, as
+            {"m": j, "i": k, <record>}; a mutant that cannot be set up gives
+            {"m": j, "fatal": "..."}; a mutant stops at its first timeout.
+
+The int64 contract: with "int64", every function body of the module is rewritten (AST)
+so that each arithmetic result, unary minus, call result and augmented assignment
+passes through a check that raises when an int leaves [-2^63, 2^63); module-level code
+is left as is (a constant like 2**64 at module level is not the function's arithmetic).
 
 Values: tuples become lists; non-finite floats {"float": "nan" | "inf" | "-inf"}; ints
 outside int64 {"bigint": "<digits>"}, or {"bigint": "+" | "-"} when too long to print
@@ -24,6 +37,7 @@ outside int64 {"bigint": "<digits>"}, or {"bigint": "+" | "-"} when too long to 
 (print, os.write(1, ...)) goes to stderr, never into the protocol channel.
 """
 
+import ast
 import copy
 import json
 import math
@@ -40,6 +54,76 @@ class _InputTimeout(BaseException):
 
 def _on_alarm(signum, frame):
     raise _InputTimeout()
+
+
+class _Int64Escape(BaseException):
+    """An integer left int64 (BaseException: the function's `except Exception` misses it)."""
+
+
+def _i64(v):
+    if v.__class__ is int and not -_INT64 <= v < _INT64:
+        raise _Int64Escape("int %s%d bits" % ("-" if v < 0 else "", v.bit_length()))
+    return v
+
+
+class _Int64Guard(ast.NodeTransformer):
+    """Wraps every int-producing expression of function bodies in `__tolk_i64(...)`."""
+
+    def __init__(self):
+        self.depth = 0
+
+    def _wrap(self, node):
+        call = ast.Call(func=ast.Name(id="__tolk_i64", ctx=ast.Load()), args=[node], keywords=[])
+        return ast.copy_location(call, node)
+
+    def visit_FunctionDef(self, node):
+        self.depth += 1
+        node.body = [self.visit(s) for s in node.body]
+        node.body = [x for s in node.body for x in (s if isinstance(s, list) else [s])]
+        self.depth -= 1
+        return node
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node):
+        self.depth += 1
+        node.body = self.visit(node.body)
+        self.depth -= 1
+        return node
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        return self._wrap(node) if self.depth else node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        return self._wrap(node) if self.depth and not isinstance(node.op, ast.Not) else node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        return self._wrap(node) if self.depth else node
+
+    def visit_AugAssign(self, node):
+        self.generic_visit(node)
+        if not self.depth or not isinstance(node.target, (ast.Name, ast.Subscript, ast.Attribute)):
+            return node
+        target = copy.deepcopy(node.target)
+        for n in ast.walk(target):
+            if hasattr(n, "ctx"):
+                n.ctx = ast.Load()
+        if isinstance(target, ast.Subscript) and any(
+                isinstance(n, (ast.Call, ast.NamedExpr, ast.Await, ast.Yield))
+                for n in ast.walk(target.slice)):
+            return node  # re-reading the target would repeat a side effect
+        check = ast.copy_location(ast.Expr(value=self._wrap(target)), node)
+        return [node, check]
+
+
+def _compile(source, int64):
+    if not int64:
+        return compile(source, "<reference>", "exec")
+    tree = ast.fix_missing_locations(_Int64Guard().visit(ast.parse(source)))
+    return compile(tree, "<reference>", "exec")
 
 
 def encode(v):
@@ -144,6 +228,79 @@ def _describe(exc):
     return f"{type(exc).__name__}: {exc}"[:200]
 
 
+def _call(fn, args, timeout_s, tracer=None):
+    """One call under the per-input timer: (record line or dict, timed out?)."""
+    try:
+        args = copy.deepcopy(args)
+        signal.setitimer(signal.ITIMER_REAL, timeout_s)
+        try:
+            if tracer is not None:
+                tracer.start()
+            try:
+                value = fn(*args)
+            finally:
+                if tracer is not None:
+                    tracer.stop()
+            record = {"ok": encode(value)}
+            if _STATE["describe"]:
+                record["t"] = describe(value)
+            line = json.dumps(record)  # still under the timer
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        return (line if len(line) <= _STATE["max_chars"] else {"too_large": len(line)}), False
+    except _InputTimeout:
+        return {"timeout": True}, True
+    except _Int64Escape as exc:
+        return {"int64": str(exc)}, False
+    except BaseException as exc:  # the reference's own failure is data, not ours
+        return {"error": _describe(exc)}, False
+
+
+_STATE = {"describe": False, "max_chars": 20000}
+
+
+def _setup(source, function, namespace, int64, timeout_s):
+    """Execute source in namespace (under a timer) and return the function."""
+    code = _compile(source, int64)
+    signal.setitimer(signal.ITIMER_REAL, max(timeout_s, 5.0))
+    try:
+        exec(code, namespace)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    fn = namespace.get(function)
+    if not callable(fn):
+        raise LookupError(f"no function {function!r} after executing the source")
+    return fn
+
+
+def _as_text(record):
+    return record if isinstance(record, str) else json.dumps(record)
+
+
+def _mutants(request, namespace, fn, emit, timeout_s, int64):
+    """Mutation search: the original's records, then each mutant's differing ones."""
+    inputs = request["inputs"]
+    base = [_as_text(_call(fn, a, timeout_s)[0]) for a in inputs]
+    for j, source in enumerate(request["mutants"]):
+        ns = dict(namespace)
+        try:
+            mfn = _setup(source, request["function"], ns, int64, timeout_s)
+        except BaseException as exc:  # noqa: B036 - the mutant's failure is data
+            emit({"m": j, "fatal": _describe(exc)})
+            continue
+        for k, args in enumerate(inputs):
+            record, timed_out = _call(mfn, args, timeout_s)
+            text = _as_text(record)
+            if text != base[k]:
+                obj = json.loads(text)
+                obj.update(m=j, i=k)
+                emit(obj)
+            if timed_out:
+                break
+    emit({"done": len(inputs), "stopped": ""})
+    _exit()
+
+
 def main():
     proto = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # fd 1 (and so print) now writes to stderr
@@ -156,27 +313,23 @@ def main():
     request = json.loads(sys.stdin.read())
     timeout_s = float(request.get("timeout_s", 2.0))
     max_timeouts = int(request.get("max_timeouts", 1))
-    max_chars = int(request.get("max_result_chars", 20000))
-    want_types = bool(request.get("describe"))
+    _STATE["max_chars"] = int(request.get("max_result_chars", 20000))
+    _STATE["describe"] = bool(request.get("describe"))
+    int64 = bool(request.get("int64"))
     signal.signal(signal.SIGALRM, _on_alarm)
 
-    namespace = {"__name__": "__tolk_reference__", "__builtins__": __builtins__}
+    namespace = {"__name__": "__tolk_reference__", "__builtins__": __builtins__,
+                 "__tolk_i64": _i64}
     try:
-        code = compile(request["source"], "<reference>", "exec")
-        signal.setitimer(signal.ITIMER_REAL, max(timeout_s, 5.0))
-        try:
-            exec(code, namespace)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        fn = namespace.get(request["function"])
-        if not callable(fn):
-            raise LookupError(f"no function {request['function']!r} after executing the source")
+        fn = _setup(request["source"], request["function"], namespace, int64, timeout_s)
     except _InputTimeout:
         emit({"fatal": "timeout while executing the module"})
         _exit()
     except BaseException as exc:  # SyntaxError, SystemExit, ImportError, ...
         emit({"fatal": _describe(exc)})
         _exit()
+    if request.get("mutants"):
+        _mutants(request, namespace, fn, emit, timeout_s, int64)
 
     tracer = None
     if request.get("coverage") and hasattr(fn, "__code__"):
@@ -188,29 +341,9 @@ def main():
             stopped = "max_timeouts"
             break
         run += 1
-        try:
-            args = copy.deepcopy(args)
-            signal.setitimer(signal.ITIMER_REAL, timeout_s)
-            try:
-                if tracer is not None:
-                    tracer.start()
-                try:
-                    value = fn(*args)
-                finally:
-                    if tracer is not None:
-                        tracer.stop()
-                record = {"ok": encode(value)}
-                if want_types:
-                    record["t"] = describe(value)
-                line = json.dumps(record)  # still under the timer
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-            emit(line if len(line) <= max_chars else {"too_large": len(line)})
-        except _InputTimeout:
-            timeouts += 1
-            emit({"timeout": True})
-        except BaseException as exc:  # the reference's own failure is data, not ours
-            emit({"error": _describe(exc)})
+        record, timed_out = _call(fn, args, timeout_s, tracer)
+        timeouts += timed_out
+        emit(record)
         if tracer is not None:
             emit(tracer.stop())  # idempotent: stop() again returns the same sets
     trailer = {"done": run, "stopped": stopped}
