@@ -1,7 +1,7 @@
 """`tolk toolchains build|list`: the container toolchains the podman/docker executors run.
 
     tolk toolchains build [--langs fortran,cobol] [--offline | --from-containerfile]
-                          [--force] [--suite bookworm] [--mirror URL] [--store DIR]
+                          [--force] [--suite SUITE] [--mirror URL] [--store DIR]
     tolk toolchains list [--store DIR]
 
 Key contracts: `add_toolchains_parser(subparsers)` registers the sub-command;
@@ -9,7 +9,9 @@ Key contracts: `add_toolchains_parser(subparsers)` registers the sub-command;
 (`ToolchainUnavailable`, `ConfigError`) for what cannot be done here, which `tolk`'s main
 prints as one line (exit 2). Without `--offline`/`--from-containerfile`, the build is
 offline when no image registry answers. `--langs` defaults to every registered toolchain
-with Debian packages (offline) or with a Containerfile. `--store` defaults to
+with Debian packages (offline) or with a Containerfile. Offline, each toolchain's own
+Debian suite is used (Fortran and COBOL: bookworm; Julia: bullseye), one root filesystem
+per suite, unless `--suite` names one for all. `--store` defaults to
 `$TOLK_TOOLCHAINS_DIR`, else ~/.cache/tolk/toolchains.
 """
 
@@ -47,7 +49,9 @@ def add_toolchains_parser(subparsers: argparse._SubParsersAction) -> argparse.Ar
     mode.add_argument("--from-containerfile", action="store_const", const="containerfile",
                       dest="mode", help="podman build of toolchains/<lang>/Containerfile")
     b.add_argument("--force", action="store_true", help="rebuild even if already built")
-    b.add_argument("--suite", default="bookworm", help="Debian suite for --offline (default: bookworm)")
+    b.add_argument("--suite", default=None,
+                   help="Debian suite for --offline (default: each toolchain's own: "
+                        "bookworm, bullseye for julia)")
     b.add_argument("--mirror", default=None,
                    help="Debian mirror for --offline (default: the one apt uses)")
     b.add_argument("--store", type=Path, default=None, help="toolchain store directory")
@@ -77,7 +81,9 @@ def _default_langs(mode: str) -> list[str]:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from tolk.toolchains.container_build import build_from_containerfile, build_offline, registry_reachable
+    from tolk.toolchains.container_build import (
+        build_from_containerfile, build_offline, registry_reachable, suites_for,
+    )
     from tolk.toolchains.registry import get_toolchain
 
     mode = args.mode
@@ -89,8 +95,9 @@ def _build(args: argparse.Namespace) -> int:
     for lang in langs:
         get_toolchain(lang)  # ConfigError for a language without a toolchain folder yet
     if mode == "offline":
-        build_offline(langs, store=args.store, suite=args.suite, mirror=args.mirror,
-                      force=args.force, progress=_say)
+        for suite, group in suites_for(langs, args.suite).items():
+            build_offline(group, store=args.store, suite=suite, mirror=args.mirror,
+                          force=args.force, progress=_say)
     else:
         for lang in langs:
             build_from_containerfile(lang, store=args.store, force=args.force, progress=_say)

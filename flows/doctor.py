@@ -3,7 +3,8 @@
 Key contracts: `doctor_lines()` returns (component, usable, detail) rows and never raises:
 a check that fails unexpectedly becomes a row saying so. Rows: python; one per sandbox
 executor (bwrap, host, podman, docker, with the reason one is unusable); per language its
-toolchain on this host, its runtime when absent (`runtime_problem()`), its Containerfile
+toolchain on this host, its runtime (`runtime_problem()` when absent, else the optional
+`runtime_where()`: Julia's version and root filesystem), its Containerfile
 (exists, lints clean) and its built container (in the store; the compiler inside runs,
 checked once per process with `podman run --rootfs DIR <compiler> --version`); Prefect.
 """
@@ -55,6 +56,8 @@ def _toolchain_rows(lang: str) -> list[Row]:
     problem = runtime_problem() if callable(runtime_problem) else None
     if problem:
         rows.append((f"runtime:{lang}", False, problem))
+    elif callable(runtime_where := getattr(tc, "runtime_where", None)):
+        rows.append((f"runtime:{lang}", True, runtime_where()))  # Julia: which, where from
     return rows
 
 

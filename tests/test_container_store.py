@@ -158,8 +158,21 @@ def test_find_mirror_reads_one_line_sources(tmp_path: Path) -> None:
         "# deb http://old.example/debian bookworm main\n"
         "deb [arch=amd64 signed-by=/k.gpg] http://one.example/debian bookworm main\n")
     assert find_mirror(tmp_path, "bookworm") == "http://one.example/debian"
+    # Another suite comes from the same archive (Julia's bullseye on a bookworm machine).
+    assert find_mirror(tmp_path, "trixie") == "http://one.example/debian"
+    (tmp_path / "sources.list").write_text("deb https://packages.example.com/apt cloud-sdk main\n")
     with pytest.raises(ConfigError, match="--mirror"):
         find_mirror(tmp_path, "trixie")
+
+
+def test_find_mirror_falls_back_to_the_main_archive_not_security(tmp_path: Path) -> None:
+    (tmp_path / "sources.list.d").mkdir()
+    (tmp_path / "sources.list.d" / "debian.sources").write_text(
+        "Types: deb\nURIs: http://sec.example/debian-security\nSuites: bookworm-security\n\n"
+        "Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm bookworm-updates\n")
+    (tmp_path / "sources.list.d" / "old.list.disabled").write_text(
+        "deb http://disabled.example/debian bullseye main\n")  # apt ignores it, so do we
+    assert find_mirror(tmp_path, "bullseye") == "http://mirror.example/debian"
 
 
 def test_offline_key_depends_on_the_package_set_only() -> None:
@@ -255,7 +268,8 @@ def _cli(argv: list[str]) -> argparse.Namespace:
 
 def test_cli_parses_build_flags() -> None:
     a = _cli(["toolchains", "build", "--langs", "fortran,cobol", "--offline", "--force"])
-    assert (a.langs, a.mode, a.force, a.suite) == (["fortran", "cobol"], "offline", True, "bookworm")
+    assert (a.langs, a.mode, a.force, a.suite) == (["fortran", "cobol"], "offline", True, None)
+    assert _cli(["toolchains", "build", "--suite", "trixie"]).suite == "trixie"
     assert _cli(["toolchains", "build", "--from-containerfile"]).mode == "containerfile"
     with pytest.raises(SystemExit):
         _cli(["toolchains", "build", "--offline", "--from-containerfile"])

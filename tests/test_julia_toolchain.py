@@ -1,17 +1,22 @@
-"""The Julia toolchain object: protocols, runtime probe, sandbox binds, hostile suite."""
+"""The Julia toolchain object: protocols, where julia comes from, runtime probe, sandbox
+binds, and the hostile suite run for real on the store's Debian 11 julia."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
+from tests._julia import require_julia
 from tolk.ir.frontend import analyze_source
 from tolk.ir.function import Function
 from tolk.ir.vectors import TestSuite, Vector
 from tolk.lang import Lang
 from tolk.toolchains.base import BatchValidating, Toolchain
 from tolk.toolchains.julia import JULIA
+from tolk.toolchains.containers import Manifest, record_build
+from tolk.toolchains.julia.install import ROOTFS_JULIA, find_install
 from tolk.toolchains.julia.toolchain import FLAGS
 from tolk.validators.validate import ValidationLimits, validate_candidate
 from tolk.validators.verdict import VerdictStatus
@@ -29,7 +34,8 @@ RUNTIME_ONLY = {"infinite_loop", "memory_bomb", "sleep_past_limit", "stack_overf
 def test_satisfies_the_protocols() -> None:
     assert isinstance(JULIA, Toolchain) and isinstance(JULIA, BatchValidating)
     assert JULIA.lang is Lang.JULIA and JULIA.source_suffix == ".jl"
-    assert JULIA.debian_packages == () and JULIA.availability() is None
+    assert JULIA.debian_packages == ("julia",) and JULIA.debian_suite == "bullseye"
+    assert JULIA.availability() is None
     assert JULIA.compile_argv({"runner.jl": ""}) is None
     assert "--check-bounds=yes" in FLAGS
 
@@ -47,18 +53,20 @@ def _fake_julia(tmp_path: Path, version_line: str) -> Path:
 def test_runtime_problem_without_julia(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("TOLK_JULIA", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("TOLK_TOOLCHAINS_DIR", str(tmp_path / "empty-store"))
     why = JULIA.runtime_problem()
-    assert why is not None and why.startswith("julia not found on PATH")
-    assert "toolchains/julia/Containerfile" in why and "unverified" in why
+    assert why is not None and why.startswith("julia not found on PATH or in the toolchain store")
+    assert "tolk toolchains build --langs julia" in why and "unverified" in why
     assert JULIA.sandbox_binds() == () and JULIA.run_argv()[0] == "julia"
+    assert JULIA.sandbox_rootfs() == "" and JULIA.sandbox_label() == ""
     monkeypatch.setenv("TOLK_JULIA", str(tmp_path / "nope"))
     assert "julia not found on $TOLK_JULIA" in (JULIA.runtime_problem() or "")
 
 
 def test_runtime_probe_checks_the_version(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    old = _fake_julia(tmp_path / "old", "julia version 1.9.4")
+    old = _fake_julia(tmp_path / "old", "julia version 1.4.2")
     monkeypatch.setenv("TOLK_JULIA", str(old))
-    assert "older than 1.10" in (JULIA.runtime_problem() or "")
+    assert "older than 1.5" in (JULIA.runtime_problem() or "")
     new = _fake_julia(tmp_path / "new", "julia version 1.10.5")
     monkeypatch.setenv("TOLK_JULIA", str(new))
     assert JULIA.runtime_problem() is None
@@ -66,15 +74,82 @@ def test_runtime_probe_checks_the_version(monkeypatch: pytest.MonkeyPatch, tmp_p
     # The install dir is bound read-only, and the run uses the resolved binary.
     assert JULIA.sandbox_binds() == (str(new.parent.parent.resolve()),)
     assert JULIA.run_argv()[0] == str(new.resolve())
+    assert JULIA.sandbox_rootfs() == "" and JULIA.sandbox_label() == ""
     broken = _fake_julia(tmp_path / "broken", "no version here")
     monkeypatch.setenv("TOLK_JULIA", str(broken))
     assert "--version failed" in (JULIA.runtime_problem() or "")
 
 
+def _store_with_julia(tmp_path: Path, with_binary: bool = True) -> Path:
+    """A store whose julia entry is a (fake) Debian 11 root filesystem."""
+    rootfs = tmp_path / "store" / "debian-bullseye-abc" / "rootfs"
+    (rootfs / "bin").mkdir(parents=True)
+    if with_binary:
+        (rootfs / "usr" / "bin").mkdir(parents=True)
+        (rootfs / "usr" / "bin" / "julia").write_text("")
+    record_build(Manifest(key="debian-bullseye-abc", kind="rootfs", langs=("julia",),
+                          packages=("julia",), location=str(rootfs), built_at="2026-01-01",
+                          source="debootstrap", versions={"julia": "1.5.3+dfsg-3"}),
+                 tmp_path / "store")
+    return rootfs
+
+
+def test_store_julia_is_found_after_host_ones(monkeypatch: pytest.MonkeyPatch,
+                                              tmp_path: Path) -> None:
+    rootfs = _store_with_julia(tmp_path)
+    monkeypatch.setenv("TOLK_TOOLCHAINS_DIR", str(tmp_path / "store"))
+    monkeypatch.delenv("TOLK_JULIA", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
+    got = find_install()
+    assert got is not None and (got.binary, got.rootfs) == (ROOTFS_JULIA, str(rootfs))
+    assert (got.label, got.package) == ("debian-bullseye", "1.5.3+dfsg-3")
+    # The sandbox runs it with the root filesystem as `/`: nothing else is bound.
+    assert JULIA.sandbox_rootfs() == str(rootfs) and JULIA.sandbox_label() == "debian-bullseye"
+    assert JULIA.sandbox_binds() == () and JULIA.run_argv()[0] == ROOTFS_JULIA
+    # Its depot is the sandbox's private /tmp (the work dir is /work under podman).
+    assert JULIA.batch_env(tmp_path)["JULIA_DEPOT_PATH"].startswith("/tmp/")
+    # A host julia wins, and is recorded as such.
+    host = _fake_julia(tmp_path / "host", "julia version 1.10.5")
+    monkeypatch.setenv("PATH", str(host.parent))
+    got = find_install()
+    assert got is not None and got.rootfs == "" and got.origin == "PATH"
+    assert JULIA.batch_env(tmp_path)["JULIA_DEPOT_PATH"].startswith(str(tmp_path))
+    monkeypatch.setenv("TOLK_JULIA", str(tmp_path / "nope"))  # set but wrong: no julia at all
+    assert find_install() is None
+
+
+def test_store_entry_without_the_binary_is_no_julia(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    _store_with_julia(tmp_path, with_binary=False)
+    monkeypatch.setenv("TOLK_TOOLCHAINS_DIR", str(tmp_path / "store"))
+    monkeypatch.delenv("TOLK_JULIA", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
+    assert find_install() is None
+
+
 def test_batch_env_keeps_julia_away_from_user_state(tmp_path: Path) -> None:
     env = JULIA.batch_env(tmp_path)
-    assert env["JULIA_DEPOT_PATH"].startswith(str(tmp_path))
+    home = str(Path.home())
+    assert not env["JULIA_DEPOT_PATH"].startswith(home)
+    assert env["JULIA_DEPOT_PATH"].startswith((str(tmp_path), "/tmp/"))
     assert env["JULIA_LOAD_PATH"] == "@stdlib" and env["OPENBLAS_NUM_THREADS"] == "1"
+
+
+def test_real_julia_reports_its_version_and_where_it_ran() -> None:
+    require_julia()
+    assert JULIA.version().startswith("julia 1.")
+    fn = analyze_source(HONEST)[0]
+    assert isinstance(fn, Function)
+    suite = TestSuite(tuple(Vector((n,), n + 1) for n in (0, 1, 41, -7)))
+    single = validate_candidate(JULIA.lower(fn), fn.signature, suite, JULIA, ValidationLimits())
+    batched = JULIA.validate_batch([(JULIA.lower(fn), fn.signature, suite)],
+                                   ValidationLimits())[0]
+    for v in (single, batched):
+        assert v.status is VerdictStatus.PASSED and v.passed == 4, v
+        label = JULIA.sandbox_label()
+        assert v.ran_on == ("bwrap:" + label if label else "bwrap"), v
+    if JULIA.sandbox_rootfs():
+        assert "Debian 1.5.3" in JULIA.version() and "debian-bullseye" in JULIA.version()
 
 
 # ---- the hostile suite ----------------------------------------------------------------
@@ -108,24 +183,29 @@ def test_hostile_case_is_never_passed_here(path: Path, tmp_path: Path) -> None:
     else:
         assert reason is not None and reason.startswith("forbidden:"), reason
     suite = TestSuite(tuple(Vector((n,), n + 1) for n in (0, 1, 41, -7)))
-    for v in (validate_candidate(code, fn.signature, suite, JULIA, ValidationLimits()),
-              JULIA.validate_batch([(code, fn.signature, suite)], ValidationLimits())[0]):
+    limits = ValidationLimits(run=dataclasses.replace(ValidationLimits().run, wall_seconds=3.0,
+                                                      cpu_seconds=2))
+    for v in (validate_candidate(code, fn.signature, suite, JULIA, limits),
+              JULIA.validate_batch([(code, fn.signature, suite)], limits)[0]):
         assert v.status is not VerdictStatus.PASSED, v
         if JULIA.runtime_problem() is not None:
             expected = VerdictStatus.UNVERIFIED if reason is None else \
                 VerdictStatus.REJECTED_STATIC
             assert v.status is expected, v
+        elif reason is None:  # it ran, and the runtime's limits ended it
+            assert v.status in (VerdictStatus.TIMEOUT, VerdictStatus.RUNTIME_ERROR), v
     assert not (tmp_path / "pwned").exists()
 
 
-def test_honest_control_lowers_and_is_unverified_here() -> None:
+def test_honest_control_lowers_and_is_unverified_without_julia(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     fn = analyze_source(HONEST)[0]
     assert isinstance(fn, Function)
     code = JULIA.lower(fn)
     assert code == "function hostile(n::Int64)::Int64\n    return n + 1\nend\n"
-    if JULIA.runtime_problem() is not None:
-        suite = TestSuite((Vector((1,), 2),))
-        v = validate_candidate(code, fn.signature, suite, JULIA, ValidationLimits())
-        assert v.status is VerdictStatus.UNVERIFIED and v.ran_on == "static-only"
+    monkeypatch.setenv("TOLK_JULIA", str(tmp_path / "no-julia"))
+    suite = TestSuite((Vector((1,), 2),))
+    v = validate_candidate(code, fn.signature, suite, JULIA, ValidationLimits())
+    assert v.status is VerdictStatus.UNVERIFIED and v.ran_on == "static-only"
 
 

@@ -3,7 +3,10 @@
 Offline (`build_offline`): one `debootstrap --variant=minbase --include=<packages> <suite>`
 root filesystem holding the `debian_packages` of every requested toolchain, from the
 Debian mirror apt already uses (no image registry needed; ~40-60 s, ~0.5 GB for
-gfortran + gnucobol3). Installed versions come from `dpkg-query --admindir` on the
+gfortran + gnucobol3). A toolchain names its suite (`debian_suite`, default bookworm):
+Julia's is bullseye (Debian 11 ships julia 1.5.3, Debian 12 none), so `suites_for`
+splits a request into one build per suite. The archive of another suite is the one apt
+already uses (`find_mirror` falls back to apt's main Debian archive URL). Installed versions come from `dpkg-query --admindir` on the
 result, so the manifest says exactly what the validators ran.
 From a Containerfile (`build_from_containerfile`): `podman build` of
 `toolchains/<lang>/Containerfile`, for machines that reach a registry.
@@ -39,7 +42,8 @@ from tolk.toolchains.containers import (
     Manifest, containerfile_path, lint_containerfile, read_manifest, record_build, store_dir,
 )
 
-__all__ = ["Progress", "packages_for", "offline_key", "find_mirror", "mirror_problem",
+__all__ = ["Progress", "packages_for", "suite_of", "suites_for", "offline_key", "find_mirror",
+           "mirror_problem",
            "registry_reachable", "build_offline", "build_from_containerfile", "engine_base_argv"]
 
 Progress = Callable[[str], None]
@@ -65,6 +69,22 @@ def packages_for(langs: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(packages))
 
 
+def suite_of(lang: str) -> str:
+    """The Debian suite a toolchain's packages come from (its `debian_suite`, else bookworm)."""
+    from tolk.toolchains.registry import get_toolchain
+
+    return str(getattr(get_toolchain(lang), "debian_suite", "") or DEFAULT_SUITE)
+
+
+def suites_for(langs: Sequence[str], suite: str | None = None) -> dict[str, list[str]]:
+    """suite -> the requested languages built from it, in request order; `suite` given
+    overrides every toolchain's own (one build)."""
+    out: dict[str, list[str]] = {}
+    for lang in langs:
+        out.setdefault(suite or suite_of(lang), []).append(str(lang))
+    return out
+
+
 def offline_key(packages: Sequence[str], suite: str) -> str:
     digest = hashlib.sha256(" ".join(sorted(packages)).encode()).hexdigest()[:12]
     return f"debian-{suite}-{digest}"
@@ -74,7 +94,25 @@ _ONE_LINE = re.compile(r"^\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)")
 
 
 def find_mirror(apt_dir: Path = Path("/etc/apt"), suite: str = DEFAULT_SUITE) -> str:
-    """The Debian archive URL apt uses for `suite` (sources.list or deb822 .sources files)."""
+    """The Debian archive URL apt uses for `suite` (sources.list or deb822 .sources files);
+    when no source names `suite` (bullseye on a bookworm machine), the URL of apt's main
+    Debian archive: one archive serves every suite (`mirror_problem` checks it does)."""
+    found = _apt_sources(apt_dir)
+    for uri, suites in found:
+        if suite in suites:
+            return uri
+    for uri, suites in found:
+        # The main archive: a plain codename suite (not -security, -updates, -backports)
+        # at a Debian URL (not a third-party repository that also says "bookworm").
+        if any("-" not in s for s in suites) and re.search(r"/debian/?$", uri):
+            return uri
+    raise ConfigError(f"no apt source for Debian {suite!r} under {apt_dir}: pass --mirror URL "
+                      "(e.g. http://deb.debian.org/debian)")
+
+
+def _apt_sources(apt_dir: Path) -> list[tuple[str, tuple[str, ...]]]:
+    """(archive URL, its suites) of every `deb` source apt reads, in apt's file order."""
+    out: list[tuple[str, tuple[str, ...]]] = []
     files = [apt_dir / "sources.list", *sorted((apt_dir / "sources.list.d").glob("*"))]
     for path in files:
         try:
@@ -84,17 +122,15 @@ def find_mirror(apt_dir: Path = Path("/etc/apt"), suite: str = DEFAULT_SUITE) ->
         if path.suffix == ".sources":
             for stanza in re.split(r"\n\s*\n", text):
                 fields = dict(_deb822_fields(stanza))
-                if suite in fields.get("suites", "").split() and "deb" in fields.get("types", "").split():
-                    uris = fields.get("uris", "").split()
-                    if uris:
-                        return uris[0].rstrip("/")
-        else:
+                uris = fields.get("uris", "").split()
+                if uris and "deb" in fields.get("types", "").split():
+                    out.append((uris[0].rstrip("/"), tuple(fields.get("suites", "").split())))
+        elif path.name == "sources.list" or path.suffix == ".list":
             for line in text.splitlines():
                 m = _ONE_LINE.match(line)
-                if m and m.group(2) == suite:
-                    return m.group(1).rstrip("/")
-    raise ConfigError(f"no apt source for Debian {suite!r} under {apt_dir}: pass --mirror URL "
-                      "(e.g. http://deb.debian.org/debian)")
+                if m:
+                    out.append((m.group(1).rstrip("/"), (m.group(2),)))
+    return out
 
 
 def _deb822_fields(stanza: str) -> list[tuple[str, str]]:
@@ -214,10 +250,19 @@ def _installed_versions(rootfs: Path) -> dict[str, str]:
 
 
 def build_offline(langs: Sequence[str], *, store: Path | str | None = None,
-                  suite: str = DEFAULT_SUITE, mirror: str | None = None, force: bool = False,
+                  suite: str | None = None, mirror: str | None = None, force: bool = False,
                   progress: Progress = print) -> Manifest:
-    """One debootstrap root filesystem for `langs`, recorded in the store; see module doc."""
+    """One debootstrap root filesystem for `langs`, recorded in the store; see module doc.
+    `suite` defaults to the languages' own (`suite_of`); they must agree (`suites_for`
+    splits a mixed request)."""
     packages = packages_for(langs)
+    if suite is None:
+        suites = suites_for(langs)
+        if len(suites) > 1:
+            raise ConfigError("these toolchains come from different Debian suites ("
+                              + "; ".join(f"{s}: {', '.join(ls)}" for s, ls in suites.items())
+                              + "): build each suite on its own (suites_for)")
+        suite = next(iter(suites), DEFAULT_SUITE)
     root = store_dir(store)
     key = offline_key(packages, suite)
     existing = read_manifest(root, key)

@@ -31,7 +31,7 @@ from tolk.ir.function import Signature
 from tolk.ir.vectors import Vector
 from tolk.validators.compare import Tolerance
 from tolk.validators.sandbox import SandboxPolicy, SandboxResult, run_sandboxed
-from tolk.validators.validate import judge, policy_for, tolerance_for, unverified
+from tolk.validators.validate import judge, policy_for, ran_on, tolerance_for, unverified
 from tolk.validators.verdict import Verdict, VerdictStatus
 from tolk.validators.wire import WireError, encode_inputs
 from tolk.toolchains.julia import harness
@@ -280,9 +280,12 @@ def _run_all(toolchain: _JuliaToolchain, items: Sequence["BatchItem"], inputs: d
             stdin=harness.batch_stdin(nonce, limits.run.wall_seconds, pending), policy=policy,
             writable_workdir=False, env=toolchain.batch_env(workdir), executor=limits.executor)
         decided, remaining = settle(pending, parse_runner_output(proc.stdout, nonce), proc)
+        # Where it ran, as single runs say it (`bwrap:debian-bullseye` for a store julia).
+        where = ran_on(toolchain, proc.executor)  # type: ignore[arg-type]
         for k, (sec, run) in decided.items():
             _, sig, suite = items[k - 1]
-            out[k - 1] = section_verdict(sec, run, sig, suite.vectors, tolerance_for(limits, suite))
+            v = section_verdict(sec, run, sig, suite.vectors, tolerance_for(limits, suite))
+            out[k - 1] = dataclasses.replace(v, ran_on=where) if v.ran_on == proc.executor else v
         if len(remaining) == len(pending):
             # Not even one candidate started or ended: julia itself failed.
             why = proc.stderr.strip()[-300:] or f"exit {proc.returncode} {proc.signal_name}"
@@ -291,7 +294,7 @@ def _run_all(toolchain: _JuliaToolchain, items: Sequence["BatchItem"], inputs: d
                                      total=len(items[k - 1][2].vectors),
                                      reason=f"runner_failed: {why}"[:300],
                                      runtime_output=proc.stderr[-_OUTPUT_CAP:],
-                                     ran_on=proc.executor)
+                                     ran_on=where)
             break
         pending = remaining
     return out

@@ -1,21 +1,19 @@
-"""The Julia toolchain object: Julia 1.10 LTS, interpreted, validated in batches.
+"""The Julia toolchain object: Julia >= 1.5 (Debian 11's 1.5.3 here), interpreted, batched.
 
 Key contracts: `JuliaToolchain` satisfies `tolk.toolchains.base.Toolchain` and
 `BatchValidating`. Static checks need only tree-sitter-julia, so `availability()` is
-always None; `runtime_problem()` is None only when a julia >= 1.10 is found (env
-`TOLK_JULIA`, else `julia` on PATH) and answers `--version` (probed once per path);
-otherwise validation ends in `unverified` (ran_on="static-only"). The resolved install
-dir is bound read-only into the sandbox; julia runs with `--check-bounds=yes` (so
+always None; `runtime_problem()` is None only when a julia >= 1.5 is found
+(`install.find_install`: $TOLK_JULIA, julia on PATH, else the store's Debian 11 root
+filesystem) and answers `--version` (probed once per install); otherwise validation ends
+in `unverified` (ran_on="static-only"). A host install dir is bound read-only into the
+sandbox; a store install is the sandbox's whole root (`sandbox_rootfs`), and its verdicts
+say so (`ran_on` "bwrap:debian-bullseye"). julia runs with `--check-bounds=yes` (so
 `@inbounds` cannot read out of bounds), no start-up file, no history, one thread.
 """
 
 from __future__ import annotations
 
-import functools
 import os
-import re
-import shutil
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +22,9 @@ from typing import TYPE_CHECKING
 from tolk.ir.function import Function, Signature
 from tolk.lang import Lang
 from tolk.toolchains.julia import batch, checks, contract, harness, types
+from tolk.toolchains.julia.install import (
+    INSTALL_HINT, JULIA_ENV, MIN_VERSION, JuliaInstall, find_install, probe, where,
+)
 
 if TYPE_CHECKING:
     from tolk.toolchains.base import BatchItem
@@ -32,49 +33,27 @@ if TYPE_CHECKING:
 
 __all__ = ["JuliaToolchain", "JULIA_ENV", "MIN_VERSION", "FLAGS", "find_julia"]
 
-JULIA_ENV = "TOLK_JULIA"
-MIN_VERSION = (1, 10)
 FLAGS = ("--startup-file=no", "--history-file=no", "--color=no", "--check-bounds=yes",
          "--threads=1")
-_INSTALL_HINT = ("install Julia 1.10 LTS (official tarball; with juliaup, point $TOLK_JULIA "
-                 "at the real bin/julia, not the launcher) or build "
-                 "toolchains/julia/Containerfile; verdicts are unverified")
-_VERSION = re.compile(r"julia version (\d+)\.(\d+)(?:\.(\d+))?")
+# A store julia's depot: the sandbox's private /tmp (the work dir is read-only while
+# candidates run, and sits at /work under podman).
+_ROOTFS_DEPOT = "/tmp/tolk-julia-depot"
 
 
 def find_julia() -> str | None:
-    """The julia binary to use: $TOLK_JULIA when set, else `julia` on PATH."""
-    configured = os.environ.get(JULIA_ENV, "").strip()
-    if configured:
-        return configured if os.path.isfile(configured) and os.access(configured, os.X_OK) \
-            else None
-    return shutil.which("julia")
-
-
-@functools.cache
-def _probe(path: str) -> tuple[str | None, str]:
-    """(problem or None, 'julia 1.10.5') for one binary, asked once per process."""
-    try:
-        out = subprocess.run([path, "--startup-file=no", "--version"], capture_output=True,
-                             text=True, timeout=120, check=False)
-    except (OSError, subprocess.SubprocessError) as exc:
-        return f"{path} does not run ({exc}): {_INSTALL_HINT}", ""
-    m = _VERSION.search(out.stdout)
-    if out.returncode != 0 or not m:
-        return f"{path} --version failed ({out.stderr.strip()[:200]}): {_INSTALL_HINT}", ""
-    version = tuple(int(g or 0) for g in m.groups())
-    name = "julia " + ".".join(str(v) for v in version)
-    if version[:2] < MIN_VERSION:
-        return f"{name} is older than 1.10: {_INSTALL_HINT}", name
-    return None, name
+    """The julia binary argv names ($TOLK_JULIA, PATH, or /usr/bin/julia in the store's
+    root filesystem), or None."""
+    install = find_install()
+    return install.binary if install else None
 
 
 @dataclass(frozen=True, slots=True)
 class JuliaToolchain:
     lang: Lang = Lang.JULIA
     source_suffix: str = ".jl"
-    #: Debian 12 packages no Julia 1.10: the image installs the official tarball
-    debian_packages: tuple[str, ...] = ()
+    #: Debian 12 packages no julia; Debian 11 has 1.5.3 (`tolk toolchains build --langs julia`)
+    debian_packages: tuple[str, ...] = ("julia",)
+    debian_suite: str = "bullseye"
     runs_on: str = "native"
     memory_rlimit: str = "as"
 
@@ -82,16 +61,28 @@ class JuliaToolchain:
         return None  # static checks (tree-sitter) always work; running needs runtime_problem
 
     def runtime_problem(self) -> str | None:
-        path = find_julia()
-        if path is None:
-            where = f"${JULIA_ENV}" if os.environ.get(JULIA_ENV) else "PATH"
-            return f"julia not found on {where}: {_INSTALL_HINT}"
-        return _probe(path)[0]
+        install = find_install()
+        if install is None:
+            where = f"${JULIA_ENV}" if os.environ.get(JULIA_ENV) else \
+                "PATH or in the toolchain store"
+            return f"julia not found on {where}: {INSTALL_HINT}"
+        return probe(install)[0]
+
+    def runtime_where(self) -> str:
+        """For `tolk doctor`: which julia runs candidates, and from where."""
+        install = find_install()
+        return f"{probe(install)[1] or 'julia'}: {where(install)}" if install else "no julia"
 
     def version(self) -> str:
-        path = find_julia()
-        name = _probe(path)[1] if path else ""
-        return name or "julia (not available: static checks only)"
+        """`julia 1.5.3 (Debian 1.5.3+dfsg-3, debian-bullseye root filesystem)`, or the
+        host julia's `julia 1.10.5`: what the samples' toolchain_version records."""
+        install = find_install()
+        name = probe(install)[1] if install else ""
+        if not name:
+            return "julia (not available: static checks only)"
+        if install is not None and install.rootfs:
+            return f"{name} (Debian {install.package or '?'}, {install.label} root filesystem)"
+        return name
 
     def supports(self, sig: Signature) -> str | None:
         return types.supports(sig)
@@ -108,9 +99,14 @@ class JuliaToolchain:
     def compile_argv(self, files: dict[str, str]) -> list[str] | None:
         return None  # interpreted: loading happens in the runner
 
+    def _install(self) -> JuliaInstall | None:
+        return find_install()
+
     def _binary(self) -> str:
-        path = find_julia()
-        return str(Path(path).resolve()) if path else "julia"
+        install = self._install()
+        if install is None:
+            return "julia"
+        return install.binary if install.rootfs else str(Path(install.binary).resolve())
 
     def run_argv(self) -> list[str]:
         return [self._binary(), *FLAGS, harness.RUNNER_FILE, "--single"]
@@ -120,20 +116,32 @@ class JuliaToolchain:
 
     def batch_env(self, workdir: Path) -> dict[str, str]:
         """No user depot, no packages, one BLAS thread (it would start one per core)."""
-        return {"JULIA_DEPOT_PATH": str(workdir / ".depot"), "JULIA_LOAD_PATH": "@stdlib",
+        install = self._install()
+        depot = _ROOTFS_DEPOT if install and install.rootfs else str(workdir / ".depot")
+        return {"JULIA_DEPOT_PATH": depot, "JULIA_LOAD_PATH": "@stdlib",
                 "JULIA_PKG_OFFLINE": "true", "OPENBLAS_NUM_THREADS": "1",
                 "JULIA_NUM_THREADS": "1"}
 
     def sandbox_binds(self) -> tuple[str, ...]:
-        path = find_julia()
-        if path is None:
-            return ()
-        binary = Path(path).resolve()
+        install = self._install()
+        if install is None or install.rootfs:
+            return ()  # a store julia brings its whole root filesystem
+        binary = Path(install.binary).resolve()
         # An official install is <root>/bin/julia with <root>/lib and <root>/share.
         root = binary.parent.parent if binary.parent.name == "bin" else binary.parent
         if root == Path("/usr") or Path("/usr") in root.parents:
             return ()  # the sandbox binds /usr already
         return (str(root),)
+
+    def sandbox_rootfs(self) -> str:
+        """The root filesystem the sandbox runs a store julia in ("" for a host julia)."""
+        install = self._install()
+        return install.rootfs if install else ""
+
+    def sandbox_label(self) -> str:
+        """What `ran_on` appends after the executor: "debian-bullseye" for a store julia."""
+        install = self._install()
+        return install.label if install else ""
 
     def lower(self, fn: Function) -> str:
         # Lazy: the lowering is a separate, larger module that validation does not need.
