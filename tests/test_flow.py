@@ -96,8 +96,11 @@ def test_doctor_reports_usable_and_missing_parts(capsys) -> None:
     assert rows["toolchain:fortran"][1].startswith("gfortran ")
     assert rows["toolchain:cobol"][0] and rows["toolchain:cobol"][1].startswith("GnuCOBOL ")
     # Absent runtimes are named with the fix, never a traceback.
-    if not __import__("shutil").which("julia"):
+    from tolk.toolchains.julia import JULIA
+    if JULIA.runtime_problem() is not None:
         assert not rows["runtime:julia"][0] and "julia not found" in rows["runtime:julia"][1]
+    else:  # the store's Debian 11 julia (or a host one): which, and where it lives
+        assert rows["runtime:julia"][0] and rows["runtime:julia"][1].startswith("julia 1.")
     assert rows["containerfile:fortran"][0]
     assert main(["doctor"]) == 0
     assert "toolchain:fortran" in capsys.readouterr().out

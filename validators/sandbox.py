@@ -3,8 +3,11 @@
 Executors:
     bwrap  bubblewrap, `--unshare-all` (no network, own pid namespace), read-only system
            binds (/usr and its /bin, /lib, /lib64, /sbin links, /etc/ld.so.cache), a
-           private /tmp, the work dir the only writable path. Running as root, the chain
-           first drops to `policy.uid` with setpriv: RLIMIT_NPROC does not bind root, and a
+           private /tmp, the work dir the only writable path. With `policy.rootfs` (a
+           toolchain root filesystem from the store: Julia's Debian 11) that directory,
+           read-only, is `/` instead of the host's system dirs; the work dir must then lie
+           under /tmp (or a dir the root filesystem has) to get a mount point.
+           Running as root, the chain first drops to `policy.uid` with setpriv: RLIMIT_NPROC does not bind root, and a
            namespace mapped back to root reads whatever is bound (DESIGN.md, Sandbox).
     podman, docker
            a container per call (`tolk.validators.container`): no network, read-only root,
@@ -114,6 +117,10 @@ class SandboxPolicy:
     # Environment inside the sandbox, on top of PATH, HOME and LANG (a toolchain's
     # `sandbox_env`); the `env` argument of run_sandboxed wins over it.
     env: tuple[tuple[str, str], ...] = ()
+    # A root filesystem (absolute host dir) that bwrap binds read-only as `/` in place of
+    # the host's /usr, /bin, /lib...: a toolchain that lives only in the store (Julia's
+    # Debian 11). Container executors use `toolchain`'s store entry instead; host cannot.
+    rootfs: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +184,9 @@ def run_sandboxed(
             raise
         popen_env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
     elif executor == "host":
+        if policy.rootfs:
+            raise ToolchainUnavailable("host executor", f"this toolchain lives in the root "
+                                       f"filesystem {policy.rootfs}: use bwrap or podman")
         info_r = info_w = -1
         _warn_host_once()
         chain, popen_env = list(argv), inner_env
@@ -390,8 +400,10 @@ def _bwrap_chain(argv: list[str], workdir: Path, policy: SandboxPolicy, writable
     # without reaping) lets CPU time and max RSS reach our wait4; the command runs as an
     # ordinary pid 2, so its signals behave normally.
     bwrap = _which("bwrap")
+    system = _system_binds() if not policy.rootfs else \
+        ["--ro-bind", source(_rootfs_dir(policy.rootfs, workdir)), "/"]
     args = [bwrap, "--unshare-all", "--unshare-user", "--as-pid-1", "--die-with-parent",
-            "--new-session", *_system_binds()]
+            "--new-session", *system]
     if _bwrap_version(bwrap) >= (0, 8):
         args.insert(3, "--disable-userns")  # no nested user namespaces inside
     for extra in policy.ro_binds:
@@ -424,6 +436,19 @@ def _bwrap_chain(argv: list[str], workdir: Path, policy: SandboxPolicy, writable
         chain = [_which("unshare"), "--mount", "--propagation", "private", "--",
                  "/bin/sh", "-c", f'{mounts} && exec "$@"', "tolk-relay", *chain]
     return chain
+
+
+def _rootfs_dir(rootfs: str, workdir: Path) -> Path:
+    """The root filesystem to bind as `/`, once the work dir is known to get a mount point
+    there (the root is read-only: bwrap cannot create one outside /tmp, a tmpfs)."""
+    root = Path(rootfs).resolve()
+    if not (root / "bin").exists():
+        raise ToolchainUnavailable("bwrap sandbox", f"root filesystem {root} is missing")
+    under_tmp = workdir.parts[:2] == ("/", "tmp") and len(workdir.parts) > 2
+    if not under_tmp and not (root / workdir.parent.relative_to("/")).is_dir():
+        raise ConfigError(f"work dir {workdir} has no mount point in the root filesystem "
+                          f"{root}: put it under /tmp")
+    return root
 
 
 def _which(tool: str) -> str:
