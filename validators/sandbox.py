@@ -7,8 +7,9 @@ Executors:
            toolchain root filesystem from the store: Julia's Debian 11) that directory,
            read-only, is `/` instead of the host's system dirs; the work dir must then lie
            under /tmp (or a dir the root filesystem has) to get a mount point.
-           Running as root, the chain first drops to `policy.uid` with setpriv: RLIMIT_NPROC does not bind root, and a
-           namespace mapped back to root reads whatever is bound (DESIGN.md, Sandbox).
+           Running as root, the chain first drops to `policy.uid` with setpriv:
+           RLIMIT_NPROC does not bind root, and a namespace mapped back to root reads
+           whatever is bound (DESIGN.md, Sandbox).
     podman, docker
            a container per call (`tolk.validators.container`): no network, read-only root,
            all capabilities dropped, non-root user, pids/memory cgroups plus the same
