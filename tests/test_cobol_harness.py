@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tolk.ir.function import Param, Signature
-from tolk.ir.types import BOOL, FLOAT, INT, STR, IRType, list_of, parse_type, tuple_of
+from tolk.ir.types import BOOL, FLOAT, INT, STR, IRType, Kind, list_of, parse_type, tuple_of
 from tolk.toolchains.cobol import COBOL
 from tolk.toolchains.cobol.contract import candidate_program
 from tolk.toolchains.cobol.types import LIST_CAP, MAT_CAP, STR_CAP
@@ -73,11 +73,19 @@ CASES: dict[str, list[Any]] = {
 }
 
 
+def _identity(t: IRType) -> list[str]:
+    """`res = x` as the contract asks: a table's counts first, then the group MOVE (with
+    -fodoslide a group MOVE sizes the receiver by its current counts)."""
+    counts = {0: [], 1: ["MOVE p-x-n TO res-n"], 2: ["MOVE p-x-r TO res-r",
+                                                     "MOVE p-x-c TO res-c"]}
+    return [*counts[0 if t.kind is Kind.STR else t.rank], "MOVE p-x TO res"]
+
+
 @pytest.mark.parametrize("type_text", sorted(CASES))
 def test_identity_round_trips_every_type_exactly(type_text: str, tmp_path: Path) -> None:
     t = parse_type(type_text)
     sig = Signature("ident", (Param("x", t),), t)
-    exe = build(tmp_path, sig, ["MOVE p-x TO res"])
+    exe = build(tmp_path, sig, _identity(t))
     values = CASES[type_text]
     out = run(exe, sig, [(v,) for v in values])
     assert out.returncode == 0, out.stderr
@@ -200,9 +208,37 @@ def test_generated_values_round_trip_exactly(type_text: str, tmp_path: Path) -> 
     """Hypothesis draws over the whole int64/double range and the full capacities."""
     t = parse_type(type_text)
     sig = Signature("ident", (Param("x", t),), t)
-    exe = build(tmp_path, sig, ["MOVE p-x TO res"])
+    exe = build(tmp_path, sig, _identity(t))
     args = generate_inputs(sig, 150, seed=7, domain=WIDE)
     out = run(exe, sig, args)
     assert out.returncode == 0, out.stderr
     decoded = decode_results(out.stdout, t, len(args))
     assert [bits(d.value) for d in decoded] == [bits(a[0]) for a in args]
+
+
+def test_a_candidate_signalling_overflow_fails_its_vector(tmp_path: Path) -> None:
+    """ON SIZE ERROR -> non-zero RETURN-CODE -> the harness stops on that vector."""
+    sig = Signature("sq", (Param("n", INT),), INT)
+    exe = build(tmp_path, sig, ["COMPUTE res = p-n * p-n",
+                                "    ON SIZE ERROR MOVE 70 TO RETURN-CODE GOBACK",
+                                "END-COMPUTE"])
+    out = run(exe, sig, [(3,), (5_000_000_000,), (4,)])
+    assert out.returncode == 4 and "RETURN-CODE 70" in out.stderr
+    d = decode_results(out.stdout, INT, 3)
+    assert d[0].value == 9 and d[1].complete is False
+
+
+def test_a_matrix_read_past_the_column_count_is_a_runtime_error(tmp_path: Path) -> None:
+    """Nested ODO + -fodoslide: -debug checks both subscripts against the current counts,
+    so a read past a row's columns never returns the previous vector's data."""
+    t = parse_type("list[list[int]]")
+    sig = Signature("corner", (Param("m", t),), INT)
+    exe = build(tmp_path, sig, ["MOVE p-m-v(1, 3) TO res"])
+    out = run(exe, sig, [([[1, 2, 3]],), ([[4, 5]],)])
+    assert out.returncode != 0 and "subscript of 'p-m-v' out of bounds" in out.stderr
+    d = decode_results(out.stdout, INT, 2)
+    assert d[0].value == 3 and d[1].complete is False
+    (tmp_path / "rows").mkdir()
+    rows = build(tmp_path / "rows", sig, ["MOVE p-m-v(2, 1) TO res"])
+    out = run(rows, sig, [([[1], [2]],), ([[4]],)])
+    assert out.returncode != 0 and decode_results(out.stdout, INT, 2)[1].complete is False

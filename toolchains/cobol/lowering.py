@@ -29,9 +29,9 @@ from tolk.ir.body import (
     Append, Assign, Break, Call, Const, Continue, Expr, ForEach, ForRange, If, IndexAssign, Name,
     Return, Stmt, TupleLit, While,
 )
-from tolk.ir.function import Function
+from tolk.ir.function import Function, Signature
 from tolk.ir.types import INT, IRType, Kind
-from tolk.toolchains.cobol import types
+from tolk.toolchains.cobol import overflow, types
 from tolk.toolchains.cobol.contract import candidate_program
 from tolk.toolchains.cobol.lowering_exprs import Lowerer, ind, plus
 
@@ -257,8 +257,19 @@ def lower_function(fn: Function) -> str:
     body = _Stmts(fn, lw).block(fn.body)
     if body and body[-1] == "GOBACK":
         body = body[:-1]  # candidate_program ends the paragraph with its own GOBACK
-    lines = [w for line in (*entry, *body) for w in _wrap(line)]
-    return candidate_program(sig, [*items, *lw.temps], lines)
+    # The int64 contract: integer stores get ON SIZE ERROR handlers (overflow.py).
+    floats = overflow.float_names([*items, *lw.temps, *_signature_items(sig)])
+    guarded, wide = overflow.guard_stores([*entry, *body], floats)
+    lines = [w for line in guarded for w in _wrap(line)]
+    return candidate_program(sig, [*items, *lw.temps, *([overflow.WIDE_ITEM] if wide else [])],
+                             lines)
+
+
+def _signature_items(sig: Signature) -> list[str]:
+    """Data-description lines of the parameters and results (to find COMP-2 targets)."""
+    named = [(types.param_name(p.name), p.type) for p in sig.params]
+    named += list(zip(types.result_names(sig), types.result_types(sig)))
+    return [line for name, t in named for line in types.data_item(name, t)]
 
 
 def _copy_list(src: str, dst: str, t: IRType) -> Lines:

@@ -26,7 +26,9 @@ from tolk.toolchains.cobol import checks, contract, harness, types
 __all__ = ["CobolToolchain", "COMPILER", "FLAGS", "batch_main"]
 
 COMPILER = "cobc"
-FLAGS = ("-x", "-free", "-debug", "-fstatic-call", "-fmax-errors=10")
+# -fodoslide: matrices nest an ODO table (columns) in an ODO table (rows), so -debug checks
+# a column subscript against the current column count too (types.data_item).
+FLAGS = ("-x", "-free", "-debug", "-fodoslide", "-fstatic-call", "-fmax-errors=10")
 _INSTALL_HINT = "apt-get install gnucobol3 (Debian/Ubuntu), or use toolchains/cobol/Containerfile"
 _BATCH_EXE = "batch"
 CONFIG_DIR = "/etc/gnucobol"

@@ -13,7 +13,10 @@ all rendered by `data_item` and match byte for byte:
     list[str]    01 x. 05 x-n ... 05 x-e OCCURS 0 TO LIST_CAP DEPENDING ON x-n.
                                     10 x-len ...  10 x-txt PIC X(STR_CAP).
     list[list[T]] 01 x. 05 x-r ... 05 x-c ...
-                       05 x-row OCCURS 0 TO MAT_CAP DEPENDING ON x-r. 10 x-v <T> OCCURS MAT_CAP.
+                       05 x-row OCCURS 0 TO MAT_CAP DEPENDING ON x-r.
+                          10 x-v <T> OCCURS 0 TO MAT_CAP DEPENDING ON x-c.
+                 (nested ODO, compiled with -fodoslide: rows are packed x-c wide, and
+                 -debug checks BOTH subscripts against the current counts)
 
 Data names are the Python names lower-cased behind a prefix (`p-` parameters, `v-` locals
 of the lowering), because COBOL reserves hundreds of plain words (COUNT, VALUE, START).
@@ -98,7 +101,7 @@ def data_item(name: str, t: IRType) -> list[str]:
         return [*head, f"   05 {name}-v {scalar_usage(t.elem)} {odo}."]
     return [f"01 {name}.", f"   05 {name}-r {INT_USAGE}.", f"   05 {name}-c {INT_USAGE}.",
             f"   05 {name}-row OCCURS 0 TO {MAT_CAP} DEPENDING ON {name}-r.",
-            f"      10 {name}-v {scalar_usage(t.scalar)} OCCURS {MAT_CAP}."]
+            f"      10 {name}-v {scalar_usage(t.scalar)} OCCURS 0 TO {MAT_CAP} DEPENDING ON {name}-c."]
 
 
 def unsupported_type(t: IRType) -> str | None:
