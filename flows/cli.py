@@ -120,6 +120,8 @@ def _parser() -> argparse.ArgumentParser:
     from tolk.flows.cli_toolchains import add_toolchains_parser
     from tolk.flows.serve import add_serve_parser
     add_selftest_parser(sub)
+    from tolk.flows.cli_check import add_check_parser
+    add_check_parser(sub, EXECUTORS)
     add_toolchains_parser(sub)
     add_sources_parser(sub)
     add_curate_parser(sub)
@@ -164,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from tolk.flows.serve import serve_command
             return serve_command(args)
+        if args.command == "check":
+            from tolk.flows.cli_check import check_command
+            return check_command(args)
         if args.command == "selftest":
             from tolk.flows.cli_selftest import selftest_command
             return selftest_command(args)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from tolk.errors import ConfigError
 from tolk.ir.frontend import analyze_program
 from tolk.ir.function import Function, Program, content_id
+from tolk.ir.vectors import TestSuite
 from tolk.lang import Lang
 from tolk.outcome import Rejected
 from tolk.toolchains.registry import get_toolchain
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from tolk.flows.shard import LLMOutcome
     from tolk.translators.llm_translator import LLMTranslator
 
-__all__ = ["translate_command", "format_verdict"]
+__all__ = ["translate_command", "format_verdict", "function_and_suite", "limits_for"]
 
 
 def format_verdict(lang: str, v: Verdict) -> str:
@@ -66,31 +67,46 @@ def _pick(results: list[Function | Rejected], name: str | None, path: Path) -> F
                       f"{', '.join(fname(r) for r in named)}")
 
 
-def translate_command(args: argparse.Namespace) -> int:
+def function_and_suite(args: argparse.Namespace, verb: str = "translate"
+                       ) -> tuple[Function, TestSuite] | str:
+    """The function `args.file`/`args.function` names and the suite `tolk translate`
+    builds for it (`--n-inputs`, `--seed`, `--run-timeout`), or why there is none.
+    `tolk check` calls this too, so a checked candidate meets the very same vectors."""
     path = Path(args.file)
     try:
         text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from exc
-    # Settings that make the run impossible (no cassette, no model) fail before any work.
-    llm = _llm_translator(args) if getattr(args, "translator", "lowering") != "lowering" else None
     picked = _pick(analyze_program(Program(content_id(text), str(path), text)), args.function, path)
     if isinstance(picked, Rejected):
-        print(f"cannot translate {picked.function}: {picked.reason}"
-              + (f" ({picked.detail})" if picked.detail else ""), file=sys.stderr)
-        return 2
+        return (f"cannot {verb} {picked.function}: {picked.reason}"
+                + (f" ({picked.detail})" if picked.detail else ""))
     fn = picked
     policy = SandboxPolicy(wall_seconds=args.run_timeout * 2, cpu_seconds=int(args.run_timeout * 2) + 1)
     suite = build_test_suite(fn, n_inputs=args.n_inputs, seed=args.seed, policy=policy)
     if isinstance(suite, Rejected):
-        print(f"cannot test {fn.name}: {suite.reason}" + (f" ({suite.detail})" if suite.detail else ""),
-              file=sys.stderr)
-        return 2
+        return f"cannot test {fn.name}: {suite.reason}" + (f" ({suite.detail})" if suite.detail else "")
+    return fn, suite
+
+
+def limits_for(args: argparse.Namespace) -> ValidationLimits:
+    """Validation limits from `--executor` and `--run-timeout`."""
     base = ValidationLimits()
-    limits = dataclasses.replace(
+    return dataclasses.replace(
         base, executor=args.executor,
         run=dataclasses.replace(base.run, wall_seconds=args.run_timeout,
                                 cpu_seconds=int(args.run_timeout) + 1))
+
+
+def translate_command(args: argparse.Namespace) -> int:
+    # Settings that make the run impossible (no cassette, no model) fail before any work.
+    llm = _llm_translator(args) if getattr(args, "translator", "lowering") != "lowering" else None
+    prepared = function_and_suite(args)
+    if isinstance(prepared, str):
+        print(prepared, file=sys.stderr)
+        return 2
+    fn, suite = prepared
+    limits = limits_for(args)
     if llm is not None:
         return _translate_llm(llm, fn, suite, limits)
     worst = 0
