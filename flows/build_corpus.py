@@ -240,7 +240,7 @@ def run_shard(shard: str, items: Sequence[Program | Rejected], config: BuildConf
     write_timing(out, shard, start=start, end=end, programs=len(items),
                  functions=int(res.stats.get("functions", 0)), samples=len(res.samples),
                  rejects=len(res.rejects), passed=langs, run_id=run_id,
-                 host=socket.gethostname(), pid=os.getpid())
+                 host=socket.gethostname(), pid=os.getpid(), slowest=res.slowest)
     log_event(out, "shard_done", run_id=run_id, shard=shard, seconds=round(end - start, 3),
               samples=len(res.samples), rejects=len(res.rejects))
     return True

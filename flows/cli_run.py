@@ -116,6 +116,7 @@ def run_command(args: argparse.Namespace) -> int:
                          shard_size=args.shard_size, max_programs=args.max_programs,
                          n_inputs=args.n_inputs, seed=args.seed, workers=args.workers,
                          executor=args.executor, run_timeout_s=args.run_timeout,
+                         stage_timeout_s=getattr(args, "stage_timeout", 120.0),
                          batch_size=args.batch_size,
                          source_options=options_from_args(args),
                          infer=getattr(args, "infer", "static"),

@@ -60,6 +60,10 @@ class BuildConfig(BaseModel):
     executor: Literal["auto", "bwrap", "podman", "docker", "host"] = Field(
         default="auto", description="Sandbox executor for candidates (auto: bubblewrap "
         "when usable; podman/docker need a toolchain image: `tolk toolchains build`)")
+    stage_timeout_s: float = Field(
+        default=120.0, gt=0, le=86_400,
+        description="Wall-clock bound per item and stage for the front end, test generation "
+        "and the lowering; past it the item is rejected as internal_error:<stage>_timeout")
     workers: int = Field(default=2, ge=1, le=256, description="Parallel validations per shard")
     batch_size: int = Field(default=16, ge=1, le=512,
                             description="Candidates per compiler invocation, on average "
@@ -76,5 +80,6 @@ class BuildConfig(BaseModel):
         """Settings that change what a shard produces (not where it is written or how fast)."""
         relevant = self.model_dump(mode="json", exclude={"source", "out", "workers", "max_programs",
                                                          "shard_size", "batch_size", "base_url",
-                                                         "llm_concurrency", "llm_limit"})
+                                                         "llm_concurrency", "llm_limit",
+                                                         "stage_timeout_s"})
         return content_id(json.dumps(relevant, sort_keys=True))

@@ -24,20 +24,19 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from tolk.flows.config import BuildConfig
-from tolk.corpus.filters import FilterLimits, analyze_screened
-from tolk.flows.concurrency import is_transient
+from tolk.corpus.filters import FilterLimits
+from tolk.flows.concurrency import TransientError, is_transient
+from tolk.flows.stages import FrontendCtx, frontend_job, lowering_job, testgen_job
+from tolk.flows.watchdog import ItemOutcome, StageClock, StageWorker
 from tolk.ir.function import Function, Program, content_id
 from tolk.lang import Lang
 from tolk.outcome import Rejected, Stage
 from tolk.toolchains.registry import get_toolchain
 from tolk.translators.base import Candidate
-from tolk.translators.lowering import LoweringTranslator
 
 if TYPE_CHECKING:
     from tolk.translators.llm import LLMBackend
     from tolk.translators.llm_translator import LLMMeta, LLMTranslator, Turn
-from tolk.validators.sandbox import SandboxPolicy
-from tolk.validators.testgen import build_test_suite
 from tolk.ir.vectors import TestSuite
 from tolk.validators.batch import validate_batch
 from tolk.validators.validate import ValidationLimits
@@ -52,6 +51,8 @@ class ShardResult:
     samples: list[dict[str, Any]] = field(default_factory=list)
     rejects: list[dict[str, Any]] = field(default_factory=list)
     stats: Counter[str] = field(default_factory=Counter)
+    # stage: [[seconds, item], ...], the slowest items of the shard (timing/<shard>.json)
+    slowest: dict[str, list[list[Any]]] = field(default_factory=dict)
 
 
 def limits_for(config: BuildConfig) -> ValidationLimits:
@@ -74,7 +75,8 @@ def reject_row(r: Rejected, run_id: str, shard: str, *, target_code: str = "",
 
 
 def sample_row(fn: Function, cand: Candidate, verdict: Verdict, toolchain_version: str,
-               run_id: str, shard: str, meta: "LLMMeta | None" = None) -> dict[str, Any]:
+               run_id: str, shard: str, meta: "LLMMeta | None" = None,
+               suite: TestSuite | None = None) -> dict[str, Any]:
     llm = {"tokens_in": meta.tokens_in, "tokens_out": meta.tokens_out,
            "latency_s": meta.latency_s, "prompt_version": meta.prompt_version,
            "repair_from_code": meta.repair_from_code,
@@ -93,6 +95,9 @@ def sample_row(fn: Function, cand: Candidate, verdict: Verdict, toolchain_versio
         "vectors_total": verdict.total, "toolchain": toolchain_version.split(" ")[0],
         "toolchain_version": toolchain_version, "ran_on": verdict.ran_on, "run_id": run_id,
         "shard": shard, "created_at": datetime.now(timezone.utc),
+        # how adequate the vectors are (validators/suite_mutation.py): null when not measured
+        "mutation_score": suite.mutation_score if suite is not None else None,
+        "mutants_distinguishable": suite.mutants_distinguishable if suite is not None else None,
     }
 
 
@@ -126,34 +131,21 @@ class _Prepared:
     passed_any: set[str] = field(default_factory=set)
 
 
-def _prepare(index: int, fn: Function, config: BuildConfig, run_id: str,
-             shard: str, translate: bool = True) -> _Prepared:
-    """Tests and one candidate per language; rejections land in the result."""
-    prep = _Prepared(index, fn, ShardResult())
-    res = prep.result
-    suite = build_test_suite(fn, n_inputs=config.n_inputs, n_shown=config.n_shown,
-                             # Every target's value limits, whatever --to says: a function
-                             # gets the same vectors (and prompts) in every run.
-                             seed=config.seed, min_line_coverage=config.min_line_coverage,
-                             policy=SandboxPolicy(
-                                 wall_seconds=config.run_timeout_s * 2,
-                                 cpu_seconds=int(config.run_timeout_s * 2) + 1))
-    if isinstance(suite, Rejected):
-        res.rejects.append(reject_row(suite, run_id, shard))
-        return prep
-    res.stats["tested"] += 1
-    prep.suite = suite
-    if not translate:  # an LLM translator works on the whole chunk at once
-        return prep
-    translator = LoweringTranslator()
-    for lang in config.langs:
-        cand = translator.translate(fn, suite, lang)
-        if isinstance(cand, Rejected):
-            res.rejects.append(reject_row(cand, run_id, shard))
-            continue
-        res.stats[f"translated:{lang}"] += 1
-        prep.candidates.append((cand, suite))
-    return prep
+def _timeout_reject(stage: str, source_id: str, uri: str, function: str = "", lang: str = "",
+                    *, crashed: bool, bound: float) -> Rejected:
+    """An item the watchdog stopped: `internal_error:<stage>_timeout` (or `_crashed` when
+    the worker died under it, e.g. killed for memory)."""
+    where = {"frontend": Stage.FRONTEND, "testgen": Stage.TESTGEN,
+             "lowering": Stage.TRANSLATE}.get(stage, Stage.VALIDATE)
+    what = "crashed" if crashed else "timeout"
+    detail = (f"the {stage} worker died while on this item" if crashed else
+              f"the {stage} stage ran past the {bound:g} s bound (--stage-timeout); stopped")
+    return Rejected(where, f"internal_error:{stage}_{what}", source_id, uri, function, lang,
+                    detail)
+
+
+def _stopped(o: ItemOutcome) -> str:
+    return o.timed_out or o.crashed
 
 
 def _internal_error(fn: Function, exc: Exception, run_id: str, shard: str,
@@ -197,7 +189,7 @@ def _validate_all(prepared: list[_Prepared], config: BuildConfig, limits: Valida
             if verdict.ok:
                 res.stats[f"passed:{lang}"] += 1
                 res.samples.append(sample_row(prep.fn, cand, verdict, versions[lang], run_id,
-                                              shard))
+                                              shard, suite=prep.suite))
             else:
                 res.rejects.append(reject_row(_verdict_reject(prep.fn, lang, verdict), run_id,
                                               shard, target_code=cand.code,
@@ -333,7 +325,7 @@ def _llm_chunk(prepared: list[_Prepared], config: BuildConfig, translator: "LLMT
                 prep.passed_round0.add(key)
             prep.passed_any.add(key)
             res.samples.append(sample_row(prep.fn, cand, verdict, versions[Lang(lang)], run_id,
-                                          shard, o.meta))
+                                          shard, o.meta, suite=prep.suite))
         else:
             res.rejects.append(reject_row(_verdict_reject(prep.fn, Lang(lang), verdict), run_id,
                                           shard, target_code=cand.code, ran_on=verdict.ran_on))
@@ -345,30 +337,64 @@ def _llm_chunk(prepared: list[_Prepared], config: BuildConfig, translator: "LLMT
             prep.result.stats[f"fn_pass:{key}"] += 1
 
 
-def process_shard(items: Sequence[Program | Rejected], config: BuildConfig, *, run_id: str,
-                  shard: str, on_program_done: Callable[[], None] | None = None,
-                  backend: "LLMBackend | None" = None) -> ShardResult:
-    """Run every stage over one shard's programs. LLM translators use `backend`, or the
-    process-wide one of `backend_for(config)` (created once, reused by every shard)."""
-    out = ShardResult()
-    translator: LLMTranslator | None = None
-    if config.translator != "lowering":
-        from tolk.translators.llm import backend_for
-        from tolk.translators.llm_translator import LLMTranslator
-        translator = LLMTranslator(backend or backend_for(config), config)
-    limits = limits_for(config)
-    filter_limits = FilterLimits.from_options(config.source_options)
-    versions = {lang: _version(lang) for lang in config.langs}
+class _Watched:
+    """The shard's watchdog workers, one per thread; a batch is split across them."""
+
+    def __init__(self, config: BuildConfig, pool: ThreadPoolExecutor) -> None:
+        self.bound = config.stage_timeout_s
+        self.workers = [StageWorker(self.bound) for _ in range(config.workers)]
+        self.pool = pool
+
+    def map(self, fn: Any, ctx: Any, items: Sequence[Any]) -> list[ItemOutcome]:
+        if not items:
+            return []
+        step = -(-len(items) // len(self.workers))
+        parts = [items[k:k + step] for k in range(0, len(items), step)]
+        futures = [self.pool.submit(w.map, fn, ctx, part)
+                   for w, part in zip(self.workers, parts)]
+        return [o for f in futures for o in f.result()]
+
+    def close(self) -> None:
+        for w in self.workers:
+            w.close()
+
+
+def _raise_transient(o: ItemOutcome) -> None:
+    if o.transient:  # the task retries it (flows.concurrency)
+        raise TransientError(o.error)
+
+
+def _frontend(items: Sequence[Program | Rejected], config: BuildConfig, watched: _Watched,
+              clock: StageClock, out: ShardResult, run_id: str, shard: str
+              ) -> list[tuple[int, Function]]:
+    """Every program through the front end (watched); returns (program index, function)."""
+    ctx = FrontendCtx(FilterLimits.from_options(config.source_options), config.infer,
+                      config.executor)
+    programs = [(i, p) for i, p in enumerate(items) if isinstance(p, Program)]
+    outcomes = watched.map(frontend_job, ctx, [p for _, p in programs])
+    by_index = dict(zip((i for i, _ in programs), outcomes))
     work: list[tuple[int, Function]] = []
-    pending: Counter[int] = Counter()
     for i, item in enumerate(items):
         out.stats["programs"] += 1
         if isinstance(item, Rejected):
             out.stats["programs_rejected"] += 1
             out.rejects.append(reject_row(item, run_id, shard))
             continue
-        for r in analyze_screened(item, filter_limits, infer=config.infer,
-                                  executor=config.executor):
+        o = by_index[i]
+        clock.add_outcome(o, item.uri)
+        _raise_transient(o)
+        if _stopped(o):
+            clock.add(o.timed_out or "frontend", watched.bound if o.timed_out else 0.0, 0.0,
+                      item.uri)
+            results: list[Function | Rejected] = [_timeout_reject(
+                "frontend", item.source_id, item.uri, crashed=bool(o.crashed),
+                bound=watched.bound)]
+        elif o.error:
+            results = [Rejected(Stage.FRONTEND, "internal_error", item.source_id, item.uri,
+                                detail=o.error[:500])]
+        else:
+            results = o.value
+        for r in results:
             if isinstance(r, Rejected):
                 if r.function:
                     out.stats["functions"] += 1
@@ -380,44 +406,116 @@ def process_shard(items: Sequence[Program | Rejected], config: BuildConfig, *, r
             out.stats["frontend_accepted"] += 1
             out.stats["with_body_ir"] += int(r.body is not None)
             work.append((i, r))
-            pending[i] += 1
-    for i in range(len(items)):
-        if not pending[i] and on_program_done:
-            on_program_done()
+    return work
 
-    def prepare(item: tuple[int, Function]) -> _Prepared:
-        i, fn = item
-        try:
-            return _prepare(i, fn, config, run_id, shard, translate=translator is None)
-        except Exception as exc:  # noqa: BLE001 - our bug must not lose the shard
-            if is_transient(exc):  # the task retries it (flows.concurrency)
-                raise
-            prep = _Prepared(i, fn, ShardResult())
-            prep.result.rejects.append(_internal_error(fn, exc, run_id, shard))
-            return prep
 
+def _prepare_chunk(chunk: list[tuple[int, Function]], config: BuildConfig, watched: _Watched,
+                   clock: StageClock, translate: bool, run_id: str,
+                   shard: str) -> list[_Prepared]:
+    """Tests for every function, then (lowering) one candidate per language; both watched.
+    Rejections land in each function's result."""
+    prepared = [_Prepared(i, fn, ShardResult()) for i, fn in chunk]
+
+    def fail(prep: _Prepared, o: ItemOutcome, stage: str, lang: str = "") -> None:
+        _raise_transient(o)
+        fn = prep.fn
+        if _stopped(o):
+            clock.add(stage, watched.bound if o.timed_out else 0.0, 0.0, f"{fn.program.uri}:"
+                      f"{fn.name}")
+            r = _timeout_reject(stage, fn.program.source_id, fn.program.uri, fn.name, lang,
+                                crashed=bool(o.crashed), bound=watched.bound)
+            prep.result.rejects.append(reject_row(r, run_id, shard))
+        else:
+            prep.result.rejects.append(_internal_error(fn, RuntimeError(o.error), run_id,
+                                                       shard, lang))
+
+    for prep, o in zip(prepared, watched.map(testgen_job, config, [fn for _, fn in chunk])):
+        clock.add_outcome(o, f"{prep.fn.program.uri}:{prep.fn.name}")
+        if not o.ok:
+            fail(prep, o, "testgen")
+        elif isinstance(o.value, Rejected):
+            prep.result.rejects.append(reject_row(o.value, run_id, shard))
+        else:
+            prep.result.stats["tested"] += 1
+            prep.suite = o.value
+            for note in o.value.notes:  # vectors outside the int64 contract, in the funnel
+                if note.startswith("dropped:int64_intermediate:"):
+                    prep.result.stats["hygiene:int64_intermediate"] += int(note.rsplit(":", 1)[1])
+    if not translate:  # an LLM translator works on the whole chunk at once
+        return prepared
+    todo = [(p, lang) for p in prepared if p.suite is not None for lang in config.langs]
+    outcomes = watched.map(lowering_job, None, [(p.fn, p.suite, lang) for p, lang in todo])
+    for (prep, lang), o in zip(todo, outcomes):
+        clock.add_outcome(o, f"{prep.fn.program.uri}:{prep.fn.name}:{lang}")
+        assert prep.suite is not None
+        if not o.ok:
+            fail(prep, o, "lowering", str(lang))
+        elif isinstance(o.value, Rejected):
+            prep.result.rejects.append(reject_row(o.value, run_id, shard))
+        else:
+            prep.result.stats[f"translated:{lang}"] += 1
+            prep.candidates.append((o.value, prep.suite))
+    return prepared
+
+
+def process_shard(items: Sequence[Program | Rejected], config: BuildConfig, *, run_id: str,
+                  shard: str, on_program_done: Callable[[], None] | None = None,
+                  backend: "LLMBackend | None" = None) -> ShardResult:
+    """Run every stage over one shard's programs. LLM translators use `backend`, or the
+    process-wide one of `backend_for(config)` (created once, reused by every shard).
+    The front end, test generation and the lowering run in watchdog workers
+    (flows.watchdog): an item that spins past `config.stage_timeout_s` in one of them
+    becomes `internal_error:<stage>_timeout`. Wall and CPU seconds per stage land in
+    `stats` (`stage_wall_ms:<stage>`, ...) and the slowest items in `slowest`."""
+    out = ShardResult()
+    translator: LLMTranslator | None = None
+    if config.translator != "lowering":
+        from tolk.translators.llm import backend_for
+        from tolk.translators.llm_translator import LLMTranslator
+        translator = LLMTranslator(backend or backend_for(config), config)
+    limits = limits_for(config)
+    versions = {lang: _version(lang) for lang in config.langs}
+    clock = StageClock()
     # Functions go through in chunks: tests and translation in parallel, then one batched
     # validation per language, so progress moves while a big shard is being worked on.
     chunk = max(config.batch_size, config.workers)
     with ThreadPoolExecutor(max_workers=config.workers) as pool:
-        for k in range(0, len(work), chunk):
-            prepared = list(pool.map(prepare, work[k:k + chunk]))
-            if translator is None:
-                _validate_all(prepared, config, limits, versions, run_id, shard, pool)
-            else:
-                try:
-                    _llm_chunk(prepared, config, translator, limits, versions, run_id, shard,
-                               pool, out.stats)
-                except Exception as exc:  # noqa: BLE001 - our bug must not lose the shard
-                    if is_transient(exc):  # the task retries it (flows.concurrency)
-                        raise
-                    for prep in prepared:
-                        prep.result.rejects.append(_internal_error(prep.fn, exc, run_id, shard))
-            for prep in prepared:
-                out.samples.extend(prep.result.samples)
-                out.rejects.extend(prep.result.rejects)
-                out.stats.update(prep.result.stats)
-                pending[prep.index] -= 1
-                if pending[prep.index] == 0 and on_program_done:
+        watched = _Watched(config, pool)
+        try:
+            work = _frontend(items, config, watched, clock, out, run_id, shard)
+            pending: Counter[int] = Counter(i for i, _ in work)
+            for i in range(len(items)):
+                if not pending[i] and on_program_done:
                     on_program_done()
+            for k in range(0, len(work), chunk):
+                prepared = _prepare_chunk(work[k:k + chunk], config, watched, clock,
+                                          translator is None, run_id, shard)
+                t0 = time.monotonic()
+                c0 = time.thread_time()
+                if translator is None:
+                    _validate_all(prepared, config, limits, versions, run_id, shard, pool)
+                else:
+                    try:
+                        _llm_chunk(prepared, config, translator, limits, versions, run_id,
+                                   shard, pool, out.stats)
+                    except Exception as exc:  # noqa: BLE001 - our bug must not lose the shard
+                        if is_transient(exc):  # the task retries it (flows.concurrency)
+                            raise
+                        for prep in prepared:
+                            prep.result.rejects.append(_internal_error(prep.fn, exc, run_id,
+                                                                       shard))
+                clock.add("translate+validate" if translator else "validate",
+                          time.monotonic() - t0, time.thread_time() - c0,
+                          f"chunk {k // chunk}", items=len(prepared))
+                for prep in prepared:
+                    out.samples.extend(prep.result.samples)
+                    out.rejects.extend(prep.result.rejects)
+                    out.stats.update(prep.result.stats)
+                    pending[prep.index] -= 1
+                    if pending[prep.index] == 0 and on_program_done:
+                        on_program_done()
+        finally:
+            watched.close()
+    out.stats.update(clock.counters())
+    out.slowest = clock.slowest_rows()
     return out

@@ -1,0 +1,229 @@
+"""A wall-clock bound per item for the pure-Python stages, and their wall/CPU time.
+
+The front end, test generation and the lowering are Python code that a strange input can
+make spin forever (a loop that never ends, a regex that backtracks for hours). A thread
+cannot be stopped, so these stages run in a forked worker process: `StageWorker.map`
+sends a batch of items in one message, the worker streams back one message per stage
+start and per finished item, and when an item stays in one stage longer than the bound
+the worker (and every process below it) is SIGKILLed, the item ends as timed out, and a
+fresh worker takes the rest of the batch. A worker is reused for every batch of a shard,
+so its cost is one fork per shard and worker plus pickling (measured in the README).
+
+Key contracts:
+- A stage function is module-level (it is pickled by name) with the signature
+  `fn(ctx, item, mark) -> result`; it calls `mark(stage)` when it enters a stage, and the
+  bound applies per item per stage. `ctx` is sent once per batch.
+- `map` returns one `ItemOutcome` per item, in order: a value, an error (the exception's
+  text; transient errors keep their flag so the shard task can retry), or the stage that
+  timed out / was running when the worker died. It never raises for what an item does.
+- Times per stage (wall and CPU, the latter including the item's subprocesses) come back
+  with each outcome; `StageClock` sums them into mergeable integer counters.
+- The worker dies with its parent (PR_SET_PDEATHSIG) and ignores SIGINT (a terminal's ^C
+  goes to the whole process group; the parent decides).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from multiprocessing.connection import Connection
+from typing import Any, Callable, Sequence
+
+from tolk.flows.procs import descendants, die_with_parent, kill_all
+
+__all__ = ["StageWorker", "ItemOutcome", "StageClock", "Mark"]
+
+Mark = Callable[[str], None]
+StageFn = Callable[[Any, Any, Mark], Any]
+
+
+@dataclass
+class ItemOutcome:
+    value: Any = None
+    error: str = ""  # "Type: message" when the stage function raised
+    transient: bool = False
+    timed_out: str = ""  # the stage that ran past the bound
+    crashed: str = ""  # the stage that was running when the worker died
+    times: dict[str, tuple[float, float]] = field(default_factory=dict)  # stage: wall, cpu
+
+    @property
+    def ok(self) -> bool:
+        return not (self.error or self.timed_out or self.crashed)
+
+
+def _cpu() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _serve(conn: Connection) -> None:
+    """The worker's loop: run batches until the parent closes the pipe."""
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    from tolk.flows.concurrency import is_transient
+    while True:
+        try:
+            fn, ctx, items = conn.recv()
+        except (EOFError, OSError):
+            os._exit(0)
+        for i, item in enumerate(items):
+            times: dict[str, tuple[float, float]] = {}
+            current = ["start", time.monotonic(), _cpu()]
+
+            def close_stage() -> None:
+                name, w0, c0 = current
+                w, c = times.get(name, (0.0, 0.0))
+                times[name] = (w + time.monotonic() - w0, c + _cpu() - c0)
+
+            def mark(stage: str) -> None:
+                close_stage()
+                current[:] = [stage, time.monotonic(), _cpu()]
+                conn.send(("stage", i, stage))
+
+            try:
+                value = fn(ctx, item, mark)
+                close_stage()
+                times.pop("start", None)
+                conn.send(("done", i, value, times))
+            except Exception as exc:  # noqa: BLE001 - reported per item, never kills the batch
+                close_stage()
+                times.pop("start", None)
+                text = f"{type(exc).__name__}: {exc}"[:400]
+                if not isinstance(exc, (RecursionError, MemoryError)):
+                    text += " | " + traceback.format_exc(limit=-2).strip().replace("\n", " ")[-300:]
+                conn.send(("error", i, text, is_transient(exc), times))
+        conn.send(("end",))
+
+
+class StageWorker:
+    """One killable worker process, started on first use and replaced after a kill."""
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self._proc: Any = None
+        self._conn: Connection | None = None
+        self.restarts = 0
+
+    def _start(self) -> Connection:
+        if self._conn is None:
+            ctx = get_context("fork")  # the stages' code and any test patch, without imports
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_serve, args=(child,), daemon=False,
+                               name="tolk-stage-worker")
+            proc.start()
+            child.close()
+            self._proc, self._conn = proc, parent
+        return self._conn
+
+    def _kill(self) -> None:
+        proc, conn = self._proc, self._conn
+        self._proc = self._conn = None
+        if proc is None:
+            return
+        kill_all([*descendants(proc.pid)], wait_s=1.0)
+        proc.kill()
+        proc.join(5)
+        if conn is not None:
+            conn.close()
+        self.restarts += 1
+
+    def close(self) -> None:
+        """Stop the worker (at the end of a shard)."""
+        if self._conn is not None:
+            self._conn.close()  # the worker exits on EOF
+        if self._proc is not None:
+            self._proc.join(2)
+            if self._proc.is_alive():
+                self._proc.kill()
+                self._proc.join(2)
+        self._proc = self._conn = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def map(self, fn: StageFn, ctx: Any, items: Sequence[Any]) -> list[ItemOutcome]:
+        out: list[ItemOutcome] = []
+        while len(out) < len(items):
+            conn = self._start()
+            rest = items[len(out):]
+            conn.send((fn, ctx, list(rest)))
+            out += self._collect(conn, len(rest))
+        return out
+
+    def _collect(self, conn: Connection, n: int) -> list[ItemOutcome]:
+        """Outcomes of one sent batch, up to and including an item that timed out or
+        crashed (the worker is then gone; `map` sends what is left to a fresh one)."""
+        got: list[ItemOutcome] = []
+        stage = "start"
+        deadline = time.monotonic() + self.timeout_s
+        while len(got) < n:
+            try:
+                ready = conn.poll(max(0.0, deadline - time.monotonic()))
+                msg = conn.recv() if ready else None
+            except (EOFError, OSError):
+                self._kill()
+                got.append(ItemOutcome(crashed=stage))
+                return got
+            if msg is None:
+                self._kill()
+                got.append(ItemOutcome(timed_out=stage))
+                return got
+            kind = msg[0]
+            if kind == "stage":
+                stage = msg[2]
+            elif kind == "done":
+                got.append(ItemOutcome(value=msg[2], times=msg[3]))
+                stage = "start"
+            elif kind == "error":
+                got.append(ItemOutcome(error=msg[2], transient=msg[3], times=msg[4]))
+                stage = "start"
+            deadline = time.monotonic() + self.timeout_s
+        if conn.recv()[0] != "end":  # the batch's closing message
+            self._kill()
+        return got
+
+
+class StageClock:
+    """Wall and CPU seconds per stage, summed; `counters()` gives mergeable integers
+    (`stage_wall_ms:<stage>`, `stage_cpu_ms:<stage>`, `stage_items:<stage>`), and the
+    slowest items per stage are kept for the timing file."""
+
+    def __init__(self, keep: int = 3) -> None:
+        self.wall: Counter[str] = Counter()
+        self.cpu: Counter[str] = Counter()
+        self.items: Counter[str] = Counter()
+        self.keep = keep
+        self.slowest: dict[str, list[tuple[float, str]]] = {}
+
+    def add(self, stage: str, wall: float, cpu: float, label: str = "", items: int = 1) -> None:
+        self.wall[stage] += wall
+        self.cpu[stage] += cpu
+        self.items[stage] += items
+        top = self.slowest.setdefault(stage, [])
+        top.append((round(wall, 3), label))
+        top.sort(reverse=True)
+        del top[self.keep:]
+
+    def add_outcome(self, o: ItemOutcome, label: str) -> None:
+        for stage, (wall, cpu) in o.times.items():
+            self.add(stage, wall, cpu, label)
+
+    def counters(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for stage in self.items:
+            out[f"stage_wall_ms:{stage}"] = int(self.wall[stage] * 1000)
+            out[f"stage_cpu_ms:{stage}"] = int(self.cpu[stage] * 1000)
+            out[f"stage_items:{stage}"] = int(self.items[stage])
+        return out
+
+    def slowest_rows(self) -> dict[str, list[list[Any]]]:
+        return {s: [[w, label] for w, label in rows] for s, rows in self.slowest.items()}
