@@ -37,6 +37,9 @@ SAMPLE_SCHEMA: dict[str, pl.DataType] = {
     # previous candidate and the feedback it got (empty for round 0): the repair view.
     "tokens_in": pl.Int64, "tokens_out": pl.Int64, "latency_s": pl.Float64,
     "prompt_version": pl.String, "repair_from_code": pl.String, "repair_feedback": pl.String,
+    # The suite's mutation score (killed / distinguishable mutants of the reference) and
+    # the number of distinguishable mutants; null when the suite was built without it.
+    "mutation_score": pl.Float64, "mutants_distinguishable": pl.Int32,
 }
 
 REJECT_SCHEMA: dict[str, pl.DataType] = {

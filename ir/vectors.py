@@ -5,7 +5,12 @@ returns, lists for lists); `to_json`/`from_json` round-trip them exactly (floats
 repr-exact JSON). `shown` vectors may appear in prompts; the rest are hidden. A suite
 records the line and branch coverage its vectors reach on the reference (None when not
 measured) and the float tolerances validators compare with (`rel_tol`, `abs_tol`).
-`from_json` also reads the older form, a bare list of vectors.
+`from_json` also reads the older form, a bare list of vectors. `mutation_score` is killed /
+distinguishable over the reference's mutants (validators/suite_mutation.py; None when not
+measured) and `mutants_distinguishable` their number. `int64_contract` says the function
+does int arithmetic, so every vector obeys the exact int64 contract: each integer the
+reference computes on it (inputs, intermediates, result) fits int64, and a target that
+overflows or narrows on it is wrong.
 """
 
 from __future__ import annotations
@@ -51,6 +56,9 @@ class TestSuite:
     branch_coverage: float | None = None  # branch outcomes seen / possible (if, while, for)
     rel_tol: float = DEFAULT_REL_TOL
     abs_tol: float = DEFAULT_ABS_TOL
+    mutation_score: float | None = None
+    mutants_distinguishable: int | None = None
+    int64_contract: bool = False
 
     __test__ = False  # not a pytest class
 
@@ -63,7 +71,9 @@ class TestSuite:
             "vectors": [[list(v.args), v.expected, v.shown] for v in self.vectors],
             "notes": list(self.notes), "line_coverage": self.line_coverage,
             "branch_coverage": self.branch_coverage, "rel_tol": self.rel_tol,
-            "abs_tol": self.abs_tol,
+            "abs_tol": self.abs_tol, "mutation_score": self.mutation_score,
+            "mutants_distinguishable": self.mutants_distinguishable,
+            "int64_contract": self.int64_contract,
         })
 
     @classmethod
@@ -80,4 +90,7 @@ class TestSuite:
             branch_coverage=meta.get("branch_coverage"),
             rel_tol=float(meta.get("rel_tol", DEFAULT_REL_TOL)),
             abs_tol=float(meta.get("abs_tol", DEFAULT_ABS_TOL)),
+            mutation_score=meta.get("mutation_score"),
+            mutants_distinguishable=meta.get("mutants_distinguishable"),
+            int64_contract=bool(meta.get("int64_contract", False)),
         )

@@ -12,6 +12,15 @@ Operators (`MutantKind`):
     range_bound range(b) -> range(b +- 1); range(a, b[, s]) -> range(a, b +- 1), range(a + 1, b)
     drop_stmt   one statement removed from a block holding more than one (never the docstring)
     negate_if   `if c:` / `elif c:` -> `if not (c):`
+    loop_cap    `for t in it:` -> `for t in list(it)[:3]` (only the first k items looked at)
+    modulo      in a function annotated `-> int`: `return e` -> `return e % 10000` and
+                `return (e + 2**31) % 2**32 - 2**31` (a COBOL picture, a 32-bit result)
+    narrow32    `x += e` (also -=, *=) -> `x = (x + e + 2**31) % 2**32 - 2**31`: an
+                accumulator narrowed to 32 bits
+    relax       `a != b` -> `abs(a - b) > 1`, `a == b` -> `abs(a - b) <= 1`,
+                `a < b` -> `a < b - 1`, `a > b` -> `a > b + 1`: neighbours misjudged
+    zero_param  for a parameter annotated `int`: `if p == 0: p = 1` first (the boundary
+                at 0 moved)
 
 Key contracts: `all_mutants(source)` is deterministic (AST walk order) and every mutant's
 `source` is valid Python (`ast.unparse` of the changed tree) defining the same function.
@@ -41,6 +50,11 @@ class MutantKind(StrEnum):
     RANGE_BOUND = "range_bound"
     DROP_STMT = "drop_stmt"
     NEGATE_IF = "negate_if"
+    LOOP_CAP = "loop_cap"
+    MODULO = "modulo"
+    NARROW32 = "narrow32"
+    RELAX = "relax"
+    ZERO_PARAM = "zero_param"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +141,12 @@ def _line(node: ast.AST) -> str:
 
 def _sites(nodes: list[ast.AST], docstring: ast.AST | None) -> Iterator[_Site]:
     skip = {id(n) for n in ast.walk(docstring)} if docstring is not None else set()
+    fn = next(n for n in nodes if isinstance(n, ast.FunctionDef))
+    returns_int = isinstance(fn.returns, ast.Name) and fn.returns.id == "int"
     for i, node in enumerate(nodes):
         if id(node) in skip:
             continue
+        yield from _audit_sites(i, node, fn, returns_int)
         match node:
             case ast.BinOp(op=op) | ast.AugAssign(op=op) if type(op) in _BINOP_SWAP:
                 yield _Site(i, MutantKind.BINOP, f"{_line(node)}: '{_SYMBOL[type(op)]}' -> "
@@ -216,4 +233,80 @@ def _drop(field: str, j: int) -> _Edit:
     def edit(node: ast.AST) -> None:
         block = getattr(node, field)
         setattr(node, field, block[:j] + block[j + 1:])
+    return edit
+
+
+# ---- the audit's kinds: mistakes that survive small-valued suites ----------------------
+
+_WRAP32 = "(({e}) + 2147483648) % 4294967296 - 2147483648"
+_RELAX: dict[type[ast.cmpop], str] = {ast.NotEq: "abs(({a}) - ({b})) > 1",
+                                      ast.Eq: "abs(({a}) - ({b})) <= 1",
+                                      ast.Lt: "({a}) < ({b}) - 1", ast.Gt: "({a}) > ({b}) + 1"}
+
+
+def _audit_sites(i: int, node: ast.AST, fn: ast.FunctionDef, returns_int: bool) -> Iterator[_Site]:
+    match node:
+        case ast.For(iter=it):
+            yield _Site(i, MutantKind.LOOP_CAP, f"{_line(node)}: loop capped at 3 items",
+                        _replace_field("iter", f"list({ast.unparse(it)})[:3]"))
+        case ast.Return(value=ast.expr() as e) if returns_int:
+            text = ast.unparse(e)
+            yield _Site(i, MutantKind.MODULO, f"{_line(node)}: result % 10000",
+                        _replace_field("value", f"({text}) % 10000"))
+            yield _Site(i, MutantKind.MODULO, f"{_line(node)}: result wrapped to 32 bits",
+                        _replace_field("value", _WRAP32.format(e=text)))
+        case ast.AugAssign(target=ast.Name(id=name), op=ast.Add() | ast.Sub() | ast.Mult() as op,
+                           value=v):
+            sym = _SYMBOL[type(op)]
+            new = f"{name} = " + _WRAP32.format(e=f"{name} {sym} ({ast.unparse(v)})")
+            yield _Site(i, MutantKind.NARROW32, f"{_line(node)}: '{name} {sym}=' narrowed to 32 bits",
+                        _replace_stmt(new))
+        case ast.Compare(left=left, ops=[op], comparators=[right]) if type(op) in _RELAX:
+            new = _RELAX[type(op)].format(a=ast.unparse(left), b=ast.unparse(right))
+            yield _Site(i, MutantKind.RELAX, f"{_line(node)}: '{_SYMBOL[type(op)]}' relaxed "
+                        "for neighbours", _replace_expr(new))
+    if node is fn:
+        start = 1 if fn.body and isinstance(fn.body[0], ast.Expr) and isinstance(
+            getattr(fn.body[0], "value", None), ast.Constant) else 0
+        for a in fn.args.posonlyargs + fn.args.args:
+            if isinstance(a.annotation, ast.Name) and a.annotation.id == "int":
+                yield _Site(i, MutantKind.ZERO_PARAM, f"{_line(fn)}: {a.arg} == 0 treated as 1",
+                            _insert_stmt(start, f"if {a.arg} == 0:\n    {a.arg} = 1"))
+
+
+def _parse_expr(text: str) -> ast.expr:
+    return pyast.parse(text, mode="eval").body  # type: ignore[attr-defined]
+
+
+def _replace_field(field: str, text: str) -> _Edit:
+    def edit(node: ast.AST) -> None:
+        setattr(node, field, _parse_expr(text))
+    return edit
+
+
+def _replace_expr(text: str) -> _Edit:
+    """Turn a Compare node into the parsed expression, in place (its parent keeps it)."""
+    def edit(node: ast.AST) -> None:
+        new = _parse_expr(text)
+        node.__class__ = new.__class__
+        for f in new._fields:
+            setattr(node, f, getattr(new, f))
+    return edit
+
+
+def _replace_stmt(text: str) -> _Edit:
+    def edit(node: ast.AST) -> None:
+        new = pyast.parse(text).body[0]
+        node.__class__ = new.__class__
+        for f in ("target", "op", "value", "targets", "type_comment"):
+            if hasattr(node, f) and f not in new._fields:
+                delattr(node, f)
+        for f in new._fields:
+            setattr(node, f, getattr(new, f))
+    return edit
+
+
+def _insert_stmt(k: int, text: str) -> _Edit:
+    def edit(node: ast.AST) -> None:
+        node.body[k:k] = pyast.parse(text).body  # type: ignore[attr-defined]
     return edit

@@ -6,7 +6,11 @@ and string constants (c - 1, c, c + 1), at most half of its `n_inputs`, the rest
 from the default domain (edge cases first) with the reference traced (line and branch coverage, validators/coverage.py);
 while lines or branches stay uncovered, later rounds draw from a small domain
 (equalities, tiny lists), a wide one (thresholds) and the default one again, up to
-`coverage_rounds`, stopping after two rounds in a row add no coverage. The reference then runs again, untraced, under a second hash seed over every
+`coverage_rounds`, stopping after two rounds in a row add no coverage. Then the contract
+rounds (validators/domain.py `contract_inputs`: ints at the int32/int53/int64 and decimal
+edges, strings and lists at the targets' limits, float magnitudes, pairwise boundary
+combinations) are always drawn and run (traced); an input among them that times out is
+dropped (`contract_timeout`), not a rejection. The reference then runs again, untraced, under a second hash seed over every
 input; any input whose two results differ makes the function nondeterministic. Vector
 hygiene (validators/hygiene.py) drops what a requested target cannot represent, with a
 reason per drop recorded in `TestSuite.notes`. The kept set is at most `max_vectors`
@@ -14,12 +18,22 @@ reason per drop recorded in `TestSuite.notes`. The kept set is at most `max_vect
 vectors, then the rest in generation order. A suite below `min_line_coverage` is
 rejected: its tests would not exercise the code they judge.
 
+Every run checks the exact int64 contract (reference_worker.py): an input on which the
+reference computes an integer outside int64 anywhere is dropped (`int64_intermediate`).
+Last, the mutation search (validators/suite_mutation.py, once per function): mutants of
+the reference run over the usable vectors plus `mutation_budget` seeded domain draws;
+a greedy cover adds at most `max_cover_vectors` of them so that every distinguishable
+mutant is killed; a suite whose mutation score stays below `min_mutation_score` is
+rejected `reference:weak_suite`.
+
 Key contracts: `build_test_suite` returns a `TestSuite` or a `Rejected` (stage TESTGEN)
 whose reason is one of `REASONS`; it never raises for anything the reference does.
-`reference:timeout` is the slow-reference filter (an input over its time limit, or the
+The raised-on-most-inputs check counts the generated inputs only (the contract rounds
+probe limits where raising is common). `reference:timeout` is the slow-reference filter (an input over its time limit, or the
 run over its wall clock). Notes are `inputs:N`, `vectors:N`, `rounds:N`, `coverage:L/B`
-and `dropped:<why>:<count>` with <why> in raised / not_run / too_large or a hygiene
-reason (validators.hygiene.REASONS). Shown vectors are picked deterministically: small,
+`mutants:<killed>/<distinguishable>` (with `mutants_unreached:N` when some could not run),
+`pool:N` (inputs of the mutation search) and `dropped:<why>:<count>` with <why> in raised / not_run / too_large /
+int64_intermediate / contract_timeout or a hygiene reason (validators.hygiene.REASONS). Shown vectors are picked deterministically: small,
 without empty arguments, with distinct expected values where possible.
 """
 
@@ -42,11 +56,15 @@ from tolk.validators.hygiene import value_problem, vector_problem as _hygiene_pr
 from tolk.validators.reference import (InputOutcome, OutcomeKind, ReferenceRun, RunStatus,
                                        run_reference)
 from tolk.validators.sandbox import SandboxPolicy
+from tolk.validators.compare import Tolerance
+from tolk.validators.domain import contract_inputs, domain_inputs, int64_contract
 from tolk.validators.strategies import DEFAULT_DOMAIN, ValueDomain, edge_cases, generate_inputs
+from tolk.validators.suite_mutation import cover, pick_reference_mutants, run_mutants
 
 __all__ = ["build_test_suite", "vector_problem", "REASONS", "DEFINITION_FAILED", "CRASHED",
            "TIMEOUT", "NONDETERMINISTIC", "RETURN_TYPE_MISMATCH", "RAISES_ON_MOST_INPUTS",
-           "TOO_FEW_VECTORS", "LOW_COVERAGE", "MIN_VECTORS", "DEFAULT_POLICY"]
+           "TOO_FEW_VECTORS", "LOW_COVERAGE", "WEAK_SUITE", "MIN_VECTORS", "DEFAULT_POLICY",
+           "MIN_MUTATION_SCORE"]
 
 DEFINITION_FAILED = "reference:definition_failed"
 CRASHED = "reference:crashed"
@@ -56,8 +74,11 @@ RETURN_TYPE_MISMATCH = "reference:return_type_mismatch"
 RAISES_ON_MOST_INPUTS = "reference:raises_on_most_inputs"
 TOO_FEW_VECTORS = "reference:too_few_vectors"
 LOW_COVERAGE = "reference:low_coverage"
+WEAK_SUITE = "reference:weak_suite"  # mutation score below the minimum
 REASONS = frozenset({DEFINITION_FAILED, CRASHED, TIMEOUT, NONDETERMINISTIC,
-                     RETURN_TYPE_MISMATCH, RAISES_ON_MOST_INPUTS, TOO_FEW_VECTORS, LOW_COVERAGE})
+                     RETURN_TYPE_MISMATCH, RAISES_ON_MOST_INPUTS, TOO_FEW_VECTORS, LOW_COVERAGE,
+                     WEAK_SUITE})
+MIN_MUTATION_SCORE = 0.98
 
 MIN_VECTORS = 5
 # Per-input limit 1 s and a stop after the first timeout keep a run inside 2 * 60 inputs
@@ -91,14 +112,20 @@ def build_test_suite(fn: Function, *, n_inputs: int = 60, n_shown: int = 3, seed
                      input_timeout_s: float = 1.0, executor: str = "auto",
                      langs: Sequence[str] = (), min_line_coverage: float = 0.0,
                      coverage_rounds: int = 4, max_vectors: int | None = None,
+                     contract_rounds: bool = True, int64: bool = True,
+                     mutation_budget: int = 400, max_mutants: int = 60,
+                     max_cover_vectors: int = 16,
+                     min_mutation_score: float = MIN_MUTATION_SCORE,
                      ) -> TestSuite | Rejected:
     """Generate inputs, run the reference twice, clean the vectors; see the module docstring."""
     policy = policy or DEFAULT_POLICY
     sig = fn.signature
 
-    def run(inputs: list[tuple[Any, ...]], hash_seed: int, coverage: bool) -> ReferenceRun:
+    def run(inputs: list[tuple[Any, ...]], hash_seed: int, coverage: bool,
+            max_timeouts: int = 1) -> ReferenceRun:
         return run_reference(fn, inputs, policy=policy, hash_seed=hash_seed,
-                             timeout_s=input_timeout_s, executor=executor, coverage=coverage)
+                             timeout_s=input_timeout_s, executor=executor, coverage=coverage,
+                             int64=int64, max_timeouts=max_timeouts)
 
     def reject(reason: str, detail: str) -> Rejected:
         return Rejected(Stage.TESTGEN, reason, fn.program.source_id, fn.program.uri,
@@ -143,6 +170,22 @@ def build_test_suite(fn: Function, *, n_inputs: int = 60, n_shown: int = 3, seed
                                             and report.branches_hit == report.branches_total):
             break
 
+    dropped: Counter[str] = Counter()
+    n_generated = len(inputs)
+    if contract_rounds:
+        fresh = [a for a in contract_inputs(sig, seed, langs) if repr(a) not in seen]
+        cr = run(fresh, 2 * seed + 1, coverage=True, max_timeouts=3) if fresh else None
+        if cr is not None and cr.status is not RunStatus.COMPLETED:
+            dropped["contract_run"] += len(fresh)  # e.g. the wall clock: keep the rest
+        elif cr is not None:
+            for a, o in zip(fresh, cr.outcomes):
+                if o.kind in (OutcomeKind.TIMEOUT, OutcomeKind.NOT_RUN):
+                    dropped["contract_timeout"] += 1
+                else:
+                    seen.add(repr(a))
+                    inputs.append(a)
+                    outcomes.append(o)
+
     second = run(inputs, 2 * seed + 2, coverage=False)
     if (bad := _run_problem(second, reject)) is not None:
         return bad
@@ -151,17 +194,13 @@ def build_test_suite(fn: Function, *, n_inputs: int = 60, n_shown: int = 3, seed
             return reject(NONDETERMINISTIC, f"input {k} {inputs[k]!r}: {a.raw[:120]} vs {b.raw[:120]}")
     if mism := next((o for o in outcomes if o.kind is OutcomeKind.TYPE_MISMATCH), None):
         return reject(RETURN_TYPE_MISMATCH, mism.detail)
-    raised = [o for o in outcomes if o.kind is OutcomeKind.ERROR]
-    if 2 * len(raised) > len(outcomes):
-        return reject(RAISES_ON_MOST_INPUTS, f"{len(raised)}/{len(outcomes)}; first: {raised[0].detail}")
+    raised = [o for o in outcomes[:n_generated] if o.kind is OutcomeKind.ERROR]
+    if 2 * len(raised) > n_generated:
+        return reject(RAISES_ON_MOST_INPUTS, f"{len(raised)}/{n_generated}; first: {raised[0].detail}")
 
-    dropped: Counter[str] = Counter()
     kept: list[tuple[Vector, InputOutcome]] = []
     for args, o in zip(inputs, outcomes):
-        why = {OutcomeKind.ERROR: "raised", OutcomeKind.NOT_RUN: "not_run",
-               OutcomeKind.TOO_LARGE: "too_large"}.get(o.kind) or \
-            _hygiene_problem(args, o.value, sig, langs)
-        if why:
+        if why := _unusable(args, o, sig, langs):
             dropped[why] += 1
         else:
             kept.append((Vector(args, o.value), o))
@@ -172,9 +211,20 @@ def build_test_suite(fn: Function, *, n_inputs: int = 60, n_shown: int = 3, seed
                             cap=max_vectors or n_inputs)
     report = measure([traces[i] for i in chosen], executable, points)
     vectors = [kept[i][0] for i in chosen]
+    mut_notes: list[str] = []
+    score: float | None = None
+    n_dist: int | None = None
+    survivors: list[str] = []
+    if mutation_budget > 0 and max_mutants > 0:
+        added, score, n_dist, mut_notes, survivors = _mutation_search(
+            fn, [v for v, _ in kept], chosen, seen, seed=seed, budget=mutation_budget,
+            max_mutants=max_mutants, max_added=max_cover_vectors, langs=langs,
+            policy=policy, timeout_s=input_timeout_s, executor=executor, int64=int64)
+        vectors += added
     notes = [f"inputs:{len(inputs)}", f"vectors:{len(vectors)}", f"rounds:{rounds}"]
     if report.line is not None:
         notes.append(f"coverage:{report.line:.3f}/{report.branch:.3f}")
+    notes += mut_notes
     notes += [f"dropped:{why}:{count}" for why, count in sorted(dropped.items())]
     if len(vectors) < MIN_VECTORS:
         return reject(TOO_FEW_VECTORS, "; ".join(notes))
@@ -182,8 +232,51 @@ def build_test_suite(fn: Function, *, n_inputs: int = 60, n_shown: int = 3, seed
         missed = sorted(set(executable) - set().union(*(traces[i].lines for i in chosen)))
         return reject(LOW_COVERAGE, f"line coverage {report.line:.3f} < {min_line_coverage}; "
                                     f"lines never run: {missed[:20]}; " + "; ".join(notes))
+    if score is not None and score < min_mutation_score:
+        return reject(WEAK_SUITE, f"mutation score {score:.3f} < {min_mutation_score}; "
+                                  f"survivors: {'; '.join(survivors[:5])}; " + "; ".join(notes))
     return TestSuite(_mark_shown(vectors, n_shown), tuple(notes), line_coverage=report.line,
-                     branch_coverage=report.branch)
+                     branch_coverage=report.branch, mutation_score=score,
+                     mutants_distinguishable=n_dist, int64_contract=int64_contract(sig))
+
+
+def _unusable(args: tuple[Any, ...], o: InputOutcome, sig: Any, langs: Sequence[str]) -> str:
+    """Why an input's outcome is not a vector ("" when it is)."""
+    return {OutcomeKind.ERROR: "raised", OutcomeKind.NOT_RUN: "not_run",
+            OutcomeKind.TOO_LARGE: "too_large", OutcomeKind.TIMEOUT: "not_run",
+            OutcomeKind.INT64: "int64_intermediate"}.get(o.kind) or \
+        _hygiene_problem(args, o.value, sig, langs)
+
+
+def _mutation_search(fn: Function, usable: list[Vector], chosen: list[int], seen: set[str], *,
+                     seed: int, budget: int, max_mutants: int, max_added: int,
+                     langs: Sequence[str], policy: SandboxPolicy, timeout_s: float,
+                     executor: str, int64: bool,
+                     ) -> tuple[list[Vector], float, int, list[str], list[str]]:
+    """Vectors added by the cover, the mutation score, the distinguishable count, notes
+    and the surviving mutants' descriptions (see validators/suite_mutation.py)."""
+    sig = fn.signature
+    pool = list(usable)
+    extra = [a for a in domain_inputs(sig, seed, budget, langs) if repr(a) not in seen]
+    if extra:
+        er = run_reference(fn, extra, policy=policy, hash_seed=2 * seed + 1, timeout_s=timeout_s,
+                           executor=executor, int64=int64, max_timeouts=3)
+        if er.status is RunStatus.COMPLETED:
+            pool += [Vector(a, o.value) for a, o in zip(extra, er.outcomes)
+                     if o.kind is OutcomeKind.OK and not _unusable(a, o, sig, langs)]
+    mutants = pick_reference_mutants(fn, max_mutants, seed)
+    res = run_mutants(fn, mutants, [v.args for v in pool], [v.expected for v in pool],
+                      tolerance=Tolerance(), executor=executor)
+    added, killed = cover(res.kills, chosen, max_added)
+    dist = res.distinguishable
+    score = killed / len(dist) if dist else 1.0
+    have = set(chosen) | set(added)
+    survivors = [f"{mutants[j].kind} {mutants[j].description}" for j in dist
+                 if not (res.kills[j] & have)]
+    notes = [f"mutants:{killed}/{len(dist)}", f"pool:{len(pool)}"]
+    if res.unreached:
+        notes.append(f"mutants_unreached:{res.unreached}")
+    return [pool[i] for i in added], score, len(dist), notes, survivors
 
 
 def _docstring_inputs(fn: Function) -> list[tuple[Any, ...]]:
