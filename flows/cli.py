@@ -89,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
                    "(static, default), plus sandboxed probing (probe, ~1 s per function)")
     r.add_argument("--min-line-coverage", type=float, default=0.9,
                    help="reference line coverage the vectors must reach (default 0.9)")
+    r.add_argument("--min-mutation-score", type=float, default=0.98,
+                   help="share of the reference's distinguishable mutants the vectors must "
+                   "kill, else the function is rejected reference:weak_suite (default 0.98)")
     r.add_argument("--task-runner", choices=["default", "dask"], default="default",
                    help="run shards on Prefect's default runner or on Dask (prefect-dask)")
     r.add_argument("--dask-address", default=None,

@@ -121,6 +121,7 @@ def run_command(args: argparse.Namespace) -> int:
                          source_options=options_from_args(args),
                          infer=getattr(args, "infer", "static"),
                          min_line_coverage=getattr(args, "min_line_coverage", 0.9),
+                         min_mutation_score=getattr(args, "min_mutation_score", 0.98),
                          **llm_config_fields(args))
     console = Console(stderr=True)
     out = Path(config.out)

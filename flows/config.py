@@ -47,6 +47,9 @@ class BuildConfig(BaseModel):
         "call sites (static), plus sandboxed probing (probe)")
     min_line_coverage: float = Field(default=0.9, ge=0, le=1,
                                      description="Reference line coverage the vectors must reach")
+    min_mutation_score: float = Field(
+        default=0.98, ge=0, le=1, description="Share of the reference's distinguishable mutants "
+        "the vectors must kill (else reference:weak_suite)")
     shard_size: int = Field(default=4, ge=1, le=100_000,
                             description="Programs per shard (one Prefect task each)")
     max_programs: int | None = Field(default=None, ge=1, description="Stop after this many")

@@ -44,6 +44,7 @@ def testgen_job(config: BuildConfig, fn: Function, mark: Mark) -> TestSuite | Re
                             # Every target's value limits, whatever --to says: a function
                             # gets the same vectors (and prompts) in every run.
                             seed=config.seed, min_line_coverage=config.min_line_coverage,
+                            min_mutation_score=config.min_mutation_score,
                             policy=SandboxPolicy(
                                 wall_seconds=config.run_timeout_s * 2,
                                 cpu_seconds=int(config.run_timeout_s * 2) + 1))
