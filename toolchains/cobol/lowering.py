@@ -235,22 +235,18 @@ def lower_function(fn: Function) -> str:
     names: dict[str, tuple[str, IRType]] = {}
     items: list[str] = []
     entry: list[str] = []
-    seen: set[str] = set()
+    taken: set[str] = set()
     for prm in sig.params:
         if prm.name in fn.mutated_params:
-            local = f"v-{prm.name.lower()}"
+            local = types.local_word(prm.name, taken)
             items += types.data_item(local, prm.type)
             entry += _move(types.param_name(prm.name), local, prm.type) if prm.type.rank == 0 \
                 else _copy_list(types.param_name(prm.name), local, prm.type)
             names[prm.name] = (local, prm.type)
         else:
             names[prm.name] = (types.param_name(prm.name), prm.type)
-        seen.add(prm.name.lower())
     for loc in fn.locals:
-        if loc.name.lower() in seen:
-            raise UnsupportedProgram("cobol:case_colliding_names", loc.name)
-        seen.add(loc.name.lower())
-        dn = f"v-{loc.name.lower()}"
+        dn = types.local_word(loc.name, taken)
         names[loc.name] = (dn, loc.type)
         items += types.data_item(dn, loc.type)
     lw = Lowerer(names)

@@ -20,7 +20,10 @@ all rendered by `data_item` and match byte for byte:
 
 Data names are the Python names lower-cased behind a prefix (`p-` parameters, `v-` locals
 of the lowering), because COBOL reserves hundreds of plain words (COUNT, VALUE, START).
-Python names cannot hold `-`, so the `-len`/`-n`/`-v`... suffixes never collide with them.
+A word may not end in `_`: each trailing `_` is spelled `-u` (`x_` -> `p-x-u`, `_` ->
+`v--u`). Python names cannot hold `-`, so the `-len`/`-n`/`-v`... suffixes never collide
+with them; lowering locals that would share a word (COBOL is case-insensitive; non-ASCII
+letters become `x`) get `-2`, `-3`, ... (`local_word`).
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from tolk.ir.function import Signature
 from tolk.ir.types import IRType, Kind
 
 __all__ = [
-    "STR_CAP", "LIST_CAP", "MAT_CAP", "INT_USAGE", "program_id", "param_name", "result_names",
+    "STR_CAP", "LIST_CAP", "MAT_CAP", "INT_USAGE", "program_id", "param_name", "local_word",
+    "result_names",
     "result_types",
     "is_tuple", "scalar_usage", "data_item", "supports", "unsupported_type",
 ]
@@ -49,16 +53,42 @@ _USAGE = {Kind.INT: INT_USAGE, Kind.FLOAT: "COMP-2", Kind.BOOL: "PIC 9"}
 # "p-" ... "-txt") but PROGRAM-IDs only up to 31 ("py_" + 28).
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,49}")
 _MAX_PROGRAM_NAME = 28
+# Longest local data name before the field suffixes (`-len`, `-txt`, `-row`) and a `-k`.
+_MAX_LOCAL = 52
+
+
+def _word_tail(name: str) -> str:
+    """name lower-cased with each trailing `_` spelled `-u`: a COBOL word may not end in
+    `_` (cobc: "invalid symbol '_'"). Injective on ASCII names, which hold no `-`."""
+    low = name.lower()
+    head = low.rstrip("_")
+    return head + "-u" * (len(low) - len(head))
 
 
 def program_id(sig: Signature) -> str:
     """`py_<name>`: the prefix keeps the C symbol clear of libc/libcob names (a program
     named `abs` or `exit` would otherwise replace them) and of COBOL reserved words."""
-    return f"py_{sig.name.lower()}"
+    return f"py_{_word_tail(sig.name)}"
 
 
 def param_name(name: str) -> str:
-    return f"p-{name.lower()}"
+    return f"p-{_word_tail(name)}"
+
+
+def local_word(name: str, taken: set[str]) -> str:
+    """A data name for a lowering local (`v-<name>`), distinct from every word in taken
+    (case-insensitive collisions, non-ASCII letters, overlong names get `-2`, `-3`, ...:
+    digits after `-` come from nothing else), added to taken."""
+    ascii_ = re.sub(r"[^a-z0-9_]", "x", name.lower())
+    word = f"v-{_word_tail(ascii_)}"
+    if len(word) > _MAX_LOCAL or ascii_ != name.lower():
+        word = f"v-{_word_tail(ascii_[:_MAX_LOCAL - 10])}"
+    for k in range(1, len(taken) + 2):
+        cand = word if k == 1 else f"{word}-{k}"
+        if cand not in taken:
+            taken.add(cand)
+            return cand
+    raise AssertionError("unreachable: more candidates than taken words")
 
 
 def is_tuple(sig: Signature) -> bool:
@@ -121,12 +151,13 @@ def supports(sig: Signature) -> str | None:
     if reason := unsupported_type(sig.returns):
         return reason
     if (not _IDENT.fullmatch(sig.name) or not sig.name.isascii()
-            or len(sig.name) > _MAX_PROGRAM_NAME):
+            or len(program_id(sig)) > _MAX_PROGRAM_NAME + 3):
         return f"unsupported_name:{sig.name}"
     seen: set[str] = set()
     for p in sig.params:
         # COBOL is case-insensitive: `n` and `N` would be one data item.
-        if not _IDENT.fullmatch(p.name) or not p.name.isascii() or p.name.lower() in seen:
+        if (not _IDENT.fullmatch(p.name) or not p.name.isascii() or p.name.lower() in seen
+                or len(param_name(p.name)) > _MAX_LOCAL + 2):
             return f"unsupported_name:{p.name}"
         seen.add(p.name.lower())
     return None

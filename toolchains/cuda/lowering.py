@@ -193,7 +193,9 @@ def _name_map(fn: Function) -> dict[str, str]:
     for name in [p.name for p in fn.signature.params] + [v.name for v in fn.locals]:
         ok = (_IDENT.fullmatch(name) and name not in reserved and not name.startswith("lw")
               and not name.startswith("tolk_") and "__" not in name and name.isascii())
-        base = name if ok else "v_" + re.sub(r"\W", "_", name.encode("ascii", "replace").decode())
+        # C++ reserves every name holding `__`: runs of `_` collapse (`__` -> `v_`).
+        words = re.sub(r"\W", "_", name.encode("ascii", "replace").decode()).split("_")
+        base = name if ok else "v_" + "_".join(w for w in words if w)
         cand, k = base, 2
         while cand in taken or cand in reserved:
             cand, k = f"{base}_{k}", k + 1

@@ -289,18 +289,17 @@ def _private_loop_vars(body: tuple[Stmt, ...], loop_vars: set[str]) -> frozenset
 # ---- names ----------------------------------------------------------------------------
 
 def _fresh(base: str, taken: set[str]) -> str:
-    name = base
-    while name in taken or not types.is_identifier(name):
-        name += "_"
-    taken.add(name)
-    return name
+    """`base` made an identifier (`types.identifier_base`), then the first of base,
+    base_, base__, ... not in taken: at most len(taken) + 1 tries, so it always ends."""
+    return types.fresh_identifier(base, taken)
 
 
 def _julia_local(name: str) -> str:
     if _IDENT.fullmatch(name):
         return name
-    ascii_ = re.sub(r"[^A-Za-z0-9_]", "_", name.encode("ascii", "replace").decode())
-    return ascii_ if ascii_[:1].isalpha() or ascii_[:1] == "_" else f"v_{ascii_}"
+    # Non-ASCII letters have no ASCII spelling: each becomes `_` (then `v`-prefixed by
+    # identifier_base when nothing else is left); _fresh keeps the results distinct.
+    return re.sub(r"[^A-Za-z0-9_]", "_", name.encode("ascii", "replace").decode())
 
 
 def lower_function(fn: Function) -> str:

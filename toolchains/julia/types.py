@@ -7,7 +7,8 @@ return -> `Tuple{A, B, ...}`. The function keeps the Python name; a name that is
 keyword (`end`, `function`, `local`, ...) or not a plain ASCII identifier cannot be a
 function name and is refused with `unsupported_name:<name>`. Parameter names are not
 part of Julia's calling convention (the harness calls positionally): a parameter named
-like a keyword gets a trailing underscore (`julia_param_names`).
+like a keyword gets a trailing underscore, an all-underscore one a leading `v`
+(`julia_param_names`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import re
 from tolk.ir.function import Signature
 from tolk.ir.types import IRType, Kind
 
-__all__ = ["julia_type", "julia_param_names", "supports", "KEYWORDS", "is_identifier"]
+__all__ = ["julia_type", "julia_param_names", "supports", "KEYWORDS", "is_identifier",
+           "identifier_base", "fresh_identifier"]
 
 _SCALAR = {Kind.INT: "Int64", Kind.FLOAT: "Float64", Kind.BOOL: "Bool", Kind.STR: "String"}
 # Reserved words of Julia 1.10, plus the contextual ones that break an identifier in some
@@ -50,18 +52,35 @@ def julia_type(t: IRType) -> str:
     return _SCALAR[t.kind]
 
 
+def identifier_base(name: str) -> str:
+    """An identifier close to `name` (an ASCII word): a keyword gets a trailing `_`
+    (`end_`), an all-underscore name (`_`, `__`: write-only in Julia) or one starting
+    with a digit gets a leading `v` (`v_`)."""
+    if name in KEYWORDS:
+        return f"{name}_"
+    if not name or name.strip("_") == "" or name[0].isdigit():
+        return f"v{name}"
+    return name
+
+
+def fresh_identifier(base: str, taken: set[str]) -> str:
+    """The first of base, base_, base__, ... (base made an identifier first) that is not
+    in taken, added to taken. Structurally bounded: len(taken) + 1 candidates cover it."""
+    base = identifier_base(base)
+    for k in range(len(taken) + 1):
+        name = base + "_" * k
+        if name not in taken:
+            taken.add(name)
+            return name
+    raise AssertionError("unreachable: more candidates than taken names")
+
+
 def julia_param_names(sig: Signature) -> tuple[str, ...]:
-    """The contract's parameter names: Python's, with `_` appended until each one is an
-    identifier distinct from the function name and the other parameters."""
+    """The contract's parameter names: Python's (`arg` for a non-ASCII one), made
+    identifiers and distinct from the function name and the other parameters."""
     taken = {sig.name}
-    out = []
-    for p in sig.params:
-        name = p.name if _IDENT.fullmatch(p.name) else "arg"
-        while not is_identifier(name) or name in taken:
-            name += "_"
-        taken.add(name)
-        out.append(name)
-    return tuple(out)
+    return tuple(fresh_identifier(p.name if _IDENT.fullmatch(p.name) else "arg", taken)
+                 for p in sig.params)
 
 
 def unsupported_type(t: IRType) -> str | None:
