@@ -10,7 +10,10 @@ happened; values are decoded against the declared return type (ints widen to flo
 where float is declared, tuples come back as tuples), and a result of the wrong type is
 an outcome of kind `type_mismatch`, not an exception. `raw` keeps the worker's exact
 line so two runs can be compared for determinism. The run as a whole is `completed`,
-`definition_failed`, `crashed` or `timed_out`, with a reason. `run_module` is the same
+`definition_failed`, `crashed` or `timed_out`, with a reason. `same_outcome` is how two
+runs are compared: exact lines, except that exceptions compare by type and a normalised
+message (object addresses masked; RecursionError and MemoryError by type alone, their
+text names where the limit hit, which tracing moves). `run_module` is the same
 runner for a function with no IR signature yet (type probing): `returns=None` keeps the
 worker's JSON values undecoded, and `describe=True` adds each result's type descriptor.
 With `coverage=True` each outcome carries the lines and arcs it executed and the run the
@@ -22,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -35,7 +39,7 @@ from tolk.ir.types import IRType, Kind
 from tolk.validators.sandbox import SandboxPolicy, SandboxResult, run_sandboxed
 
 __all__ = ["OutcomeKind", "InputOutcome", "RunStatus", "ReferenceRun", "run_reference",
-           "run_module", "sandbox_python", "with_sandbox_python"]
+           "run_module", "sandbox_python", "with_sandbox_python", "same_outcome", "error_key"]
 
 _WORKER = Path(__file__).with_name("reference_worker.py")
 _HUGE = 2**64  # stands for an int too long to print: outside int64 either way
@@ -199,6 +203,28 @@ def _outcome(obj: dict[str, Any], line: str, ret: IRType | None) -> InputOutcome
     if "too_large" in obj:
         return InputOutcome(OutcomeKind.TOO_LARGE, detail=str(obj["too_large"]), raw=line)
     return InputOutcome(OutcomeKind.NOT_RUN, detail=f"unknown record {line[:80]}", raw=line)
+
+
+# Exceptions whose text is not a function of the input: RecursionError says where the limit
+# hit ("while calling a Python object", "in comparison"; a tracer moves it), MemoryError
+# what was being allocated.
+_MESSAGE_UNSTABLE = frozenset({"RecursionError", "MemoryError"})
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]+\b")  # default reprs: `<Box object at 0x7f...>`
+
+
+def error_key(detail: str) -> tuple[str, str]:
+    """(exception type, normalised message) of an ERROR outcome's `Type: message` detail."""
+    kind, _, message = detail.partition(": ")
+    if kind in _MESSAGE_UNSTABLE:
+        return kind, ""
+    return kind, _ADDRESS.sub("0x?", message)
+
+
+def same_outcome(a: InputOutcome, b: InputOutcome) -> bool:
+    """Whether two runs' outcomes for one input agree (the determinism check)."""
+    if a.kind is OutcomeKind.ERROR and b.kind is OutcomeKind.ERROR:
+        return error_key(a.detail) == error_key(b.detail)
+    return a.raw == b.raw
 
 
 class _Mismatch(ValueError):

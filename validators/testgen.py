@@ -11,7 +11,8 @@ rounds (validators/domain.py `contract_inputs`: ints at the int32/int53/int64 an
 edges, strings and lists at the targets' limits, float magnitudes, pairwise boundary
 combinations) are always drawn and run (traced); an input among them that times out is
 dropped (`contract_timeout`), not a rejection. The reference then runs again, untraced, under a second hash seed over every
-input; any input whose two results differ makes the function nondeterministic. Vector
+input; any input whose two results differ makes the function nondeterministic (exceptions
+compare by type and normalised message: reference.same_outcome). Vector
 hygiene (validators/hygiene.py) drops what a requested target cannot represent, with a
 reason per drop recorded in `TestSuite.notes`. The kept set is at most `max_vectors`
 (default n_inputs): the edge cases, a greedy cover preserving the coverage of all usable
@@ -54,7 +55,7 @@ from tolk.validators.coverage import (Trace, branch_points, measure, raise_lines
                                       select_vectors)
 from tolk.validators.hygiene import value_problem, vector_problem as _hygiene_problem
 from tolk.validators.reference import (InputOutcome, OutcomeKind, ReferenceRun, RunStatus,
-                                       run_reference)
+                                       run_reference, same_outcome)
 from tolk.validators.sandbox import SandboxPolicy
 from tolk.validators.compare import Tolerance
 from tolk.validators.domain import contract_inputs, domain_inputs, int64_contract
@@ -190,7 +191,7 @@ def build_test_suite(fn: Function, *, n_inputs: int = 60, n_shown: int = 3, seed
     if (bad := _run_problem(second, reject)) is not None:
         return bad
     for k, (a, b) in enumerate(zip(outcomes, second.outcomes)):
-        if a.raw != b.raw:
+        if not same_outcome(a, b):  # exceptions by type (reference.py)
             return reject(NONDETERMINISTIC, f"input {k} {inputs[k]!r}: {a.raw[:120]} vs {b.raw[:120]}")
     if mism := next((o for o in outcomes if o.kind is OutcomeKind.TYPE_MISMATCH), None):
         return reject(RETURN_TYPE_MISMATCH, mism.detail)
@@ -256,7 +257,11 @@ def _mutation_search(fn: Function, usable: list[Vector], chosen: list[int], seen
     """Vectors added by the cover, the mutation score, the distinguishable count, notes
     and the surviving mutants' descriptions (see validators/suite_mutation.py)."""
     sig = fn.signature
-    pool = list(usable)
+    # The chosen vectors first: a mutant's kill set is cut after its first differing
+    # inputs, so those the suite already holds are seen before any others.
+    rest = sorted(set(range(len(usable))) - set(chosen))
+    pool = [usable[i] for i in chosen] + [usable[i] for i in rest]
+    chosen = list(range(len(chosen)))
     extra = [a for a in domain_inputs(sig, seed, budget, langs) if repr(a) not in seen]
     if extra:
         er = run_reference(fn, extra, policy=policy, hash_seed=2 * seed + 1, timeout_s=timeout_s,
@@ -266,7 +271,7 @@ def _mutation_search(fn: Function, usable: list[Vector], chosen: list[int], seen
                      if o.kind is OutcomeKind.OK and not _unusable(a, o, sig, langs)]
     mutants = pick_reference_mutants(fn, max_mutants, seed)
     res = run_mutants(fn, mutants, [v.args for v in pool], [v.expected for v in pool],
-                      tolerance=Tolerance(), executor=executor)
+                      tolerance=Tolerance(), executor=executor, max_kills=24)
     added, killed = cover(res.kills, chosen, max_added)
     dist = res.distinguishable
     score = killed / len(dist) if dist else 1.0
