@@ -24,7 +24,9 @@ see tolk. Protocol:
             function, run in a copy of the module's namespace) runs over the inputs and
             only its records that differ from the original's are written, as
             {"m": j, "i": k, <record>}; a mutant that cannot be set up gives
-            {"m": j, "fatal": "..."}; a mutant stops at its first timeout.
+            {"m": j, "fatal": "..."}; a mutant stops at its first timeout (the limit
+            then is min(timeout_s, 20x the original's slowest input)) or after
+            "max_kills" differing records.
 
 The int64 contract: with "int64", every function body of the module is rewritten (AST)
 so that each arithmetic result, unary minus, call result and augmented assignment
@@ -44,6 +46,7 @@ import math
 import os
 import signal
 import sys
+import time
 
 _INT64 = 2**63
 
@@ -280,7 +283,16 @@ def _as_text(record):
 def _mutants(request, namespace, fn, emit, timeout_s, int64):
     """Mutation search: the original's records, then each mutant's differing ones."""
     inputs = request["inputs"]
-    base = [_as_text(_call(fn, a, timeout_s)[0]) for a in inputs]
+    max_kills = int(request.get("max_kills", 0)) or len(inputs)
+    base = []
+    slowest = 0.0
+    for a in inputs:
+        t0 = time.perf_counter()
+        base.append(_as_text(_call(fn, a, timeout_s)[0]))
+        slowest = max(slowest, time.perf_counter() - t0)
+    # A mutant that loops forever costs one timeout: make it a small multiple of the
+    # original's slowest input rather than the full per-input limit.
+    timeout_s = min(timeout_s, max(0.05, 20 * slowest))
     for j, source in enumerate(request["mutants"]):
         ns = dict(namespace)
         try:
@@ -288,6 +300,7 @@ def _mutants(request, namespace, fn, emit, timeout_s, int64):
         except BaseException as exc:  # noqa: B036 - the mutant's failure is data
             emit({"m": j, "fatal": _describe(exc)})
             continue
+        kills = 0
         for k, args in enumerate(inputs):
             record, timed_out = _call(mfn, args, timeout_s)
             text = _as_text(record)
@@ -295,7 +308,8 @@ def _mutants(request, namespace, fn, emit, timeout_s, int64):
                 obj = json.loads(text)
                 obj.update(m=j, i=k)
                 emit(obj)
-            if timed_out:
+                kills += 1
+            if timed_out or kills >= max_kills:
                 break
     emit({"done": len(inputs), "stopped": ""})
     _exit()

@@ -4,10 +4,14 @@ Steps (`run_selftest`):
 1. Subjects (language-neutral, once): every seed function with body IR and a test suite.
    Its Python is mutated (`tolk.validators.mutate`); a mutant is kept when the front end
    still gives it body IR, up to `max_mutants` per function in a seeded, kind-balanced
-   order. Each kept mutant runs in the sandboxed reference on the ORIGINAL suite's
-   inputs: it *changes behaviour* when some result differs from the expected one (or it
-   raises, times out, returns the wrong type); otherwise it is equivalent on the vectors
-   and excluded from the kill rate.
+   order. The mutants then run, batched in one sandboxed reference worker, over a LARGE
+   search independent of the suite (`classify_by_search`: the suite's inputs plus the
+   contract rounds and `search_budget` domain draws under another seed, kept where the
+   original is inside the contract): a mutant is *distinguishable* (changes behaviour)
+   when some input found there gives another result (or it raises, times out, leaves
+   int64, returns the wrong type); only mutants no input tells apart are excluded as
+   equivalent. So a weak suite shows as survivors: the rate measures the vectors, not
+   only the harness.
 2. Per language: the lowered original (known-good) and every lowered behaviour-changing
    mutant are validated against the original suite. A mutant is killed when its verdict
    is not `passed`.
@@ -15,7 +19,7 @@ Steps (`run_selftest`):
 Key contracts: deterministic for a given seed and corpus. Nothing a candidate does
 raises; lowering failures are counted, not fatal. A language whose `runtime_problem()` is
 not None gets `unverified` with the reason and no rates. `LangReport.ok` is the bar of
-the issue: known-good 100 %, kill rate >= 99 %, zero harness errors.
+the issue: known-good 100 %, kill / distinguishable >= 98 %, zero harness errors.
 """
 
 from __future__ import annotations
@@ -37,15 +41,20 @@ from tolk.toolchains.base import BatchItem, Toolchain
 from tolk.validators.compare import Tolerance, values_equal
 from tolk.validators.mutate import Mutant, all_mutants, sample_mutants
 from tolk.validators.reference import OutcomeKind, run_reference
+from tolk.validators.domain import contract_inputs, domain_inputs
+from tolk.validators.hygiene import vector_problem
+from tolk.validators.suite_mutation import run_mutants
 from tolk.validators.testgen import DEFAULT_POLICY, build_test_suite
 from tolk.validators.validate import ValidationLimits, validate_candidate
 from tolk.validators.verdict import Verdict, VerdictStatus
 
 __all__ = ["ClassifiedMutant", "Subject", "Preparation", "LangReport", "Progress",
            "load_functions", "pick_mutants", "prepare_subjects", "classify_mutant",
-           "measure_language", "validate_items", "KILL_TARGET"]
+           "measure_language", "validate_items", "classify_by_search", "KILL_TARGET",
+           "SEARCH_BUDGET"]
 
-KILL_TARGET = 0.99
+KILL_TARGET = 0.98
+SEARCH_BUDGET = 1000  # domain draws per function for the distinguishing search
 #: progress callback: (phase label, items done, items in the phase)
 Progress = Callable[[str, int, int], None]
 
@@ -66,6 +75,9 @@ class ClassifiedMutant:
     # correct program, so survivors of this kind point at the lowering or the target's
     # runtime checks rather than at the judge.
     raises_only: bool = False
+    # Some vector of the suite itself tells it apart in Python (False: only the large
+    # search does, so the suite cannot kill it whatever the target does).
+    on_suite: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +105,11 @@ class LangReport:
     known_good_passed: int = 0
     #: (function, verdict summary) for known-good lowerings that did not pass
     known_good_failures: tuple[tuple[str, str], ...] = ()
-    changing_total: int = 0  # behaviour-changing mutants validated
+    changing_total: int = 0  # distinguishable mutants validated (the denominator)
     killed: int = 0
-    equivalent: int = 0  # mutants equal to the reference on every vector (excluded)
+    equivalent: int = 0  # mutants no searched input tells apart (excluded)
+    #: of the survivors, those the suite's own vectors do not tell apart in Python
+    survivors_off_suite: int = 0
     #: (function, mutation description) of behaviour-changing mutants that passed
     survivors: tuple[tuple[str, str], ...] = ()
     #: of the survivors, those whose Python mutant differs only by raising
@@ -207,9 +221,45 @@ def classify_mutant(m: Mutant, mfn: Function, suite: TestSuite, *, tolerance: To
     return ClassifiedMutant(m, mfn, False, "equal on every vector")
 
 
+def classify_by_search(fn: Function, suite: TestSuite, picked: Sequence[tuple[Mutant, Function]],
+                       *, seed: int, budget: int = SEARCH_BUDGET,
+                       tolerance: Tolerance = Tolerance(),
+                       executor: str = "auto") -> tuple[ClassifiedMutant, ...]:
+    """Classify mutants by a large search (see the module docstring, step 1)."""
+    sig = fn.signature
+    args = [v.args for v in suite.vectors]
+    fresh = {repr(a): a for a in contract_inputs(sig, seed + 1) + domain_inputs(sig, seed + 1, budget)}
+    for a in args:
+        fresh.pop(repr(a), None)
+    extra = list(fresh.values())
+    ref = run_reference(fn, extra, policy=DEFAULT_POLICY, hash_seed=1, executor=executor,
+                        int64=True, max_timeouts=3)
+    pool = list(args)
+    expected = [v.expected for v in suite.vectors]
+    for a, o in zip(extra, ref.outcomes):
+        if o.kind is OutcomeKind.OK and not vector_problem(a, o.value, sig):
+            pool.append(a)
+            expected.append(o.value)
+    res = run_mutants(fn, [m for m, _ in picked], pool, expected, tolerance=tolerance,
+                      executor=executor)
+    n_suite = len(args)
+    out: list[ClassifiedMutant] = []
+    for (m, mfn), kills, values in zip(picked, res.kills, res.value_kills):
+        if not kills:
+            out.append(ClassifiedMutant(m, mfn, False, f"equal on all {len(pool)} inputs searched"))
+            continue
+        k = min(values or kills)
+        why = (f"{'vector' if k < n_suite else 'searched input'} {k}: args {pool[k]!r:.80}, "
+               f"expected {expected[k]!r:.40}" + ("" if values else " (it raises there)"))
+        out.append(ClassifiedMutant(m, mfn, True, why, raises_only=not values,
+                                    on_suite=min(kills) < n_suite))
+    return tuple(out)
+
+
 def prepare_subjects(source: Path, *, max_mutants: int = 6, seed: int = 0, n_inputs: int = 60,
                      tolerance: Tolerance = Tolerance(), executor: str = "auto",
-                     progress: Progress = _no_progress) -> Preparation:
+                     progress: Progress = _no_progress,
+                     search_budget: int = SEARCH_BUDGET) -> Preparation:
     """Seed functions with their suites and classified mutants (see the module docstring)."""
     fns, skipped = load_functions(source)
     subjects: list[Subject] = []
@@ -222,8 +272,8 @@ def prepare_subjects(source: Path, *, max_mutants: int = 6, seed: int = 0, n_inp
             continue
         picked, n_out = pick_mutants(fn, max_mutants, seed)
         outside += n_out
-        classified = tuple(classify_mutant(m, mfn, suite, tolerance=tolerance, executor=executor)
-                           for m, mfn in picked)
+        classified = classify_by_search(fn, suite, picked, seed=seed, budget=search_budget,
+                                        tolerance=tolerance, executor=executor)
         subjects.append(Subject(fn, suite, classified))
     progress("reference: suites and mutants", len(fns), len(fns))
     return Preparation(tuple(subjects), tuple(skipped), outside)
@@ -300,7 +350,7 @@ def measure_language(prep: Preparation, toolchain: Toolchain, limits: Validation
 def _tally(lang: str, labels: list[tuple[str, ClassifiedMutant | None]], verdicts: list[Verdict],
            equivalent: int, unsupported: list[tuple[str, str]],
            lowering_failed: list[tuple[str, str, str]]) -> LangReport:
-    kg_total = kg_passed = changing = killed = raises_only = 0
+    kg_total = kg_passed = changing = killed = raises_only = off_suite = 0
     kg_failures: list[tuple[str, str]] = []
     survivors: list[tuple[str, str]] = []
     statuses: Counter[str] = Counter()
@@ -318,6 +368,7 @@ def _tally(lang: str, labels: list[tuple[str, ClassifiedMutant | None]], verdict
         if v.ok:
             survivors.append((name, f"{cm.mutant.kind} {cm.mutant.description} [{cm.why}]"))
             raises_only += cm.raises_only
+            off_suite += not cm.on_suite
         else:
             killed += 1
             counts[0] += 1
@@ -326,6 +377,7 @@ def _tally(lang: str, labels: list[tuple[str, ClassifiedMutant | None]], verdict
         lang, functions=kg_total, known_good_total=kg_total, known_good_passed=kg_passed,
         known_good_failures=tuple(kg_failures), changing_total=changing, killed=killed,
         equivalent=equivalent, survivors=tuple(survivors), survivors_raises_only=raises_only,
+        survivors_off_suite=off_suite,
         harness_errors=sum(v.status is VerdictStatus.HARNESS_ERROR for v in verdicts),
         lowering_failed=tuple(lowering_failed), unsupported=tuple(unsupported),
         kill_statuses=dict(sorted(statuses.items())), by_kind=dict(sorted(by_kind.items())))

@@ -49,6 +49,8 @@ class MutantResults:
     #: per mutant: the pool indices on which it differs from the reference
     kills: tuple[frozenset[int], ...]
     unreached: int = 0  # mutants not set up or not reached before the wall clock
+    #: per mutant: the pool indices where it returned another value (not raised/timed out)
+    value_kills: tuple[frozenset[int], ...] = ()
 
     @property
     def distinguishable(self) -> list[int]:
@@ -75,16 +77,19 @@ def pick_reference_mutants(fn: Function, max_mutants: int, seed: int) -> list[Mu
 def run_mutants(fn: Function, mutants: Sequence[Mutant], pool: Sequence[tuple[Any, ...]],
                 expected: Sequence[Any], *, tolerance: Tolerance = Tolerance(),
                 policy: SandboxPolicy = SEARCH_POLICY, hash_seed: int = 1,
-                timeout_s: float = 0.25, executor: str = "auto") -> MutantResults:
+                timeout_s: float = 0.25, executor: str = "auto",
+                max_kills: int = 0) -> MutantResults:
     """Every mutant over the pool, in one sandboxed worker; `expected` are the
-    reference's results on the pool (all inside the contract)."""
+    reference's results on the pool (all inside the contract). With max_kills a mutant
+    stops after that many differing inputs (the cover still has a choice among them)."""
     if not mutants or not pool:
-        return MutantResults(tuple(mutants), tuple(frozenset() for _ in mutants))
+        empty = tuple(frozenset[int]() for _ in mutants)
+        return MutantResults(tuple(mutants), empty, value_kills=empty)
     python, policy = with_sandbox_python(policy)
     request = json.dumps({
         "source": fn.program.text, "function": fn.name, "inputs": [list(a) for a in pool],
         "timeout_s": timeout_s, "max_timeouts": 1, "max_result_chars": 200000,
-        "int64": True, "mutants": [m.source for m in mutants]})
+        "int64": True, "mutants": [m.source for m in mutants], "max_kills": max_kills})
     workdir = Path(tempfile.mkdtemp(prefix="tolk-mut-"))
     try:
         shutil.copyfile(_WORKER, workdir / "worker.py")
@@ -99,6 +104,7 @@ def run_mutants(fn: Function, mutants: Sequence[Mutant], pool: Sequence[tuple[An
     ret = fn.signature.returns
     types = [p.type for p in fn.signature.params]
     kills: list[set[int]] = [set() for _ in mutants]
+    values: list[set[int]] = [set() for _ in mutants]
     fatal: set[int] = set()
     last = -1  # the highest mutant index seen: later ones were not reached
     done = False
@@ -125,9 +131,11 @@ def run_mutants(fn: Function, mutants: Sequence[Mutant], pool: Sequence[tuple[An
                 got = _decode(obj["ok"], ret)
             except _Mismatch:
                 kills[j].add(k)
+                values[j].add(k)
                 continue
             if values_equal(got, expected[k], ret, tolerance, input_scale(pool[k], types)):
                 continue  # differs in its printed form only (within tolerance)
+            values[j].add(k)
         kills[j].add(k)
     reached = len(mutants) if done else max(last, 0)  # the last one seen may be partial
     for j in range(reached, len(mutants)):
@@ -135,7 +143,9 @@ def run_mutants(fn: Function, mutants: Sequence[Mutant], pool: Sequence[tuple[An
             fatal.add(j)
     return MutantResults(tuple(mutants), tuple(frozenset() if j in fatal else frozenset(k)
                                                for j, k in enumerate(kills)),
-                         unreached=len(fatal))
+                         unreached=len(fatal),
+                         value_kills=tuple(frozenset() if j in fatal else frozenset(v)
+                                           for j, v in enumerate(values)))
 
 
 def cover(kills: Sequence[frozenset[int]], chosen: Sequence[int],

@@ -257,7 +257,11 @@ def _mutation_search(fn: Function, usable: list[Vector], chosen: list[int], seen
     """Vectors added by the cover, the mutation score, the distinguishable count, notes
     and the surviving mutants' descriptions (see validators/suite_mutation.py)."""
     sig = fn.signature
-    pool = list(usable)
+    # The chosen vectors first: a mutant's kill set is cut after its first differing
+    # inputs, so those the suite already holds are seen before any others.
+    rest = sorted(set(range(len(usable))) - set(chosen))
+    pool = [usable[i] for i in chosen] + [usable[i] for i in rest]
+    chosen = list(range(len(chosen)))
     extra = [a for a in domain_inputs(sig, seed, budget, langs) if repr(a) not in seen]
     if extra:
         er = run_reference(fn, extra, policy=policy, hash_seed=2 * seed + 1, timeout_s=timeout_s,
@@ -267,7 +271,7 @@ def _mutation_search(fn: Function, usable: list[Vector], chosen: list[int], seen
                      if o.kind is OutcomeKind.OK and not _unusable(a, o, sig, langs)]
     mutants = pick_reference_mutants(fn, max_mutants, seed)
     res = run_mutants(fn, mutants, [v.args for v in pool], [v.expected for v in pool],
-                      tolerance=Tolerance(), executor=executor)
+                      tolerance=Tolerance(), executor=executor, max_kills=24)
     added, killed = cover(res.kills, chosen, max_added)
     dist = res.distinguishable
     score = killed / len(dist) if dist else 1.0
