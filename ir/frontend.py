@@ -1,6 +1,9 @@
 """The Python front end: source text -> typed `Function` records (or `Rejected` with a reason).
 
-Key contracts: `analyze_program` never raises on bad input. A top-level function is
+Key contracts: `analyze_program` never raises on bad input. A file the running Python
+cannot parse is one rejection: `python_version:3.12` (or the release its construct needs,
+ir/pyversion.py) or `syntax_error`, since the reference runs the whole module. A top-level
+function is
 accepted when every parameter and the return have a type inside the IR's type set and it
 is self-contained (no free names other than builtins, its parameters and its own
 locals; no I/O; no nested definitions; no generators). Its body IR is attached when the
@@ -33,6 +36,7 @@ from tolk.ir.function import Function, Param, Program, Signature
 from tolk.ir.infer import (EVIDENCE_ORDER, UNKNOWN, Example, call_site_examples,
                            describe_value, descriptor_type, docstring_examples, probe_types,
                            static_types)
+from tolk.ir.pyversion import version_problem
 from tolk.ir.syntax import named_children, parse_python, text, walk
 from tolk.ir.types import IRType, Kind, parse_type
 from tolk.outcome import Rejected, Stage
@@ -69,6 +73,9 @@ def analyze_program(program: Program, *, infer: str = "static",
     root = tree.root_node
     if root.has_error:
         return [_reject(program, "syntax_error", detail=_first_error(root))]
+    # tree-sitter reads newer Python than the reference sandbox runs (ir/pyversion.py).
+    if (problem := version_problem(program.text, root)) is not None:
+        return [_reject(program, *problem[:1], detail=problem[1])]
     imports = _imported_names(root)
     out: list[Function | Rejected] = []
     for node in named_children(root):
