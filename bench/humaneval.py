@@ -8,7 +8,9 @@ Per problem: the entry-point function goes through the front end (annotations, e
 inference), the test generator (coverage-guided, `min_line_coverage`), then the mutation
 check (corpus/source_humaneval.py) over 100 independent inputs (another seed, twice
 the list and string sizes). Prints one line per problem, the funnel of rejection
-reasons, the accepted fraction, and the pooled and worst per-problem kill rates.
+reasons, the accepted fraction, and the pooled and worst per-problem kill rates; then the
+suites' own mutation search (validators/suite_mutation.py): the mean mutation score of
+the accepted suites and the share of typed problems rejected `reference:weak_suite`.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     funnel: Counter[str] = Counter()
     total = accepted = changing = killed = 0
     worst: list[tuple[float, str]] = []
+    scores: list[float] = []
+    typed = 0
     t0 = time.monotonic()
     for k, (program, entry) in enumerate(iter_problems()):
         if args.limit and k >= args.limit:
@@ -54,13 +58,17 @@ def main(argv: list[str] | None = None) -> int:
             funnel[f"frontend:{fn.reason}"] += 1
             print(f"{program.uri:22s} REJECT {fn.reason}", flush=True)
             continue
+        typed += 1
         suite = build_test_suite(fn, min_line_coverage=args.min_line_coverage)
         if not isinstance(suite, TestSuite):
             funnel[f"testgen:{suite.reason}"] += 1
             print(f"{program.uri:22s} REJECT {suite.reason} {suite.detail[:80]}", flush=True)
             continue
         accepted += 1
+        if suite.mutation_score is not None:
+            scores.append(suite.mutation_score)
         line = (f"{program.uri:22s} ok  inferred={fn.signature.inferred or '-'} "
+                f"score={suite.mutation_score} of {suite.mutants_distinguishable} "
                 f"vectors={len(suite.vectors)} line={suite.line_coverage:.2f} "
                 f"branch={suite.branch_coverage:.2f}")
         if not args.no_mutants:
@@ -78,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
           f"IR and line coverage >= {args.min_line_coverage}, {time.monotonic() - t0:.0f}s")
     for reason, count in funnel.most_common():
         print(f"  {count:4d}  {reason}")
+    weak = funnel["testgen:reference:weak_suite"]
+    print(f"suites' mutation score mean {sum(scores) / max(len(scores), 1):.4f} over "
+          f"{len(scores)} accepted (min {min(scores, default=0):.3f}); rejected weak_suite "
+          f"{weak}/{typed} typed problems ({weak / max(typed, 1):.1%})")
     if not args.no_mutants:
         print(f"mutants changing behaviour {changing}, killed {killed} "
               f"({killed / max(changing, 1):.1%} pooled)")
