@@ -3,9 +3,8 @@
 Key contracts: `analyze_program` never raises on bad input. A file the running Python
 cannot parse is one rejection: `python_version:3.12` (or the release its construct needs,
 ir/pyversion.py) or `syntax_error`, since the reference runs the whole module. A top-level
-function is
-accepted when every parameter and the return have a type inside the IR's type set and it
-is self-contained (no free names other than builtins, its parameters and its own
+function is accepted when every parameter and the return have a type inside the IR's type
+set and it is self-contained (no free names other than builtins, its parameters and its own
 locals; no I/O; no nested definitions; no generators). Its body IR is attached when the
 whole body lies in the lowering subset (see ir/body_builder.py); otherwise `body_reason`
 says why, and only LLM translators can take it.
