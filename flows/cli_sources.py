@@ -5,7 +5,8 @@
     tolk sources git:https://github.com/org/repo@v1.0 --limit 500 --no-frontend
 
 Key contracts: reads only (no sandbox, no tests, no output directory); prints per-stage
-counts with every rejection reason, most frequent first, so a source can be judged before
+counts with every rejection reason, most frequent first (a file the front end refuses as
+a whole, e.g. `no_functions`, counts as a file, never as a function), so a source can be judged before
 a run is spent on it. A bad spec or option is a TolkError (exit 2 through cli.main).
 """
 
@@ -59,8 +60,9 @@ def sources_command(args: argparse.Namespace) -> int:
     opts = options_from_args(args)
     limits = FilterLimits.from_options(opts)
     t0 = time.perf_counter()
-    reasons: dict[str, Counter[str]] = {"sample": Counter(), "frontend": Counter()}
-    programs = kept = functions = accepted = 0
+    reasons: dict[str, Counter[str]] = {"sample": Counter(), "file": Counter(),
+                                        "frontend": Counter()}
+    programs = kept = whole = functions = accepted = 0
     for item in islice(iter_filtered(args.spec, opts), args.limit):
         programs += 1
         if isinstance(item, Rejected):
@@ -70,6 +72,12 @@ def sources_command(args: argparse.Namespace) -> int:
         if args.no_frontend:
             continue
         for r in analyze_screened(item, limits):
+            if isinstance(r, Rejected) and not r.function:
+                # The file as a whole (no_functions, syntax_error, python_version:3.12,
+                # nesting:too_deep): not a function.
+                whole += 1
+                reasons["file"][r.reason] += 1
+                continue
             functions += 1
             if isinstance(r, Rejected):
                 reasons["frontend"][r.reason] += 1
@@ -78,7 +86,8 @@ def sources_command(args: argparse.Namespace) -> int:
     secs = time.perf_counter() - t0
     print(f"source {args.spec}: {programs} programs, {kept} kept by the filters"
           + ("" if args.no_frontend else
-             f", {functions} functions, {accepted} accepted by the front end")
+             (f", {whole} without a function to take" if whole else "")
+             + f", {functions} functions, {accepted} accepted by the front end")
           + f" ({secs:.1f}s, {programs / secs if secs else 0:.0f} programs/s)")
     for stage, counts in reasons.items():
         if counts:

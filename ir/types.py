@@ -7,6 +7,7 @@ return types; list element types are scalars or (for matrices) lists of scalars.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -90,15 +91,25 @@ def parse_type(text: str, *, allow_tuple: bool = False) -> IRType:
     src = text.strip().replace("typing.", "")
     t, rest = _parse(src, allow_tuple)
     if rest.strip():
-        raise UnsupportedProgram(f"unsupported_type:{_head(src)}", text)
+        reason = "union" if "|" in rest else "syntax"
+        raise UnsupportedProgram(f"unsupported_type:{reason}", text)
     return t
 
 
+_HEAD = re.compile(r"\s*([A-Za-z_][\w.]*)")
+
+
 def _head(src: str) -> str:
-    head = src.split("[", 1)[0].strip()
-    if "|" in src:
+    """The label of the unsupported type `src` starts with: its (dotted) name alone, never
+    the rest of the annotation it sits in (`list[Any]` -> `any`, not `any]`)."""
+    m = _HEAD.match(src)
+    if m is None:
+        first = src.lstrip()[:1]
+        return "forward_ref" if first in ("'", '"') else "syntax" if first else "empty"
+    # `X | Y` inside this argument (before its `,` or `]`) is a union whatever X is.
+    if "|" in re.split(r"[,\]]", src[m.end():], maxsplit=1)[0]:
         return "union"
-    return _UNSUPPORTED_HEADS.get(head, head.lower() or "empty")
+    return _UNSUPPORTED_HEADS.get(m.group(1), m.group(1).lower())
 
 
 def _parse(src: str, allow_tuple: bool) -> tuple[IRType, str]:
