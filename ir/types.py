@@ -105,6 +105,8 @@ def _head(src: str) -> str:
     m = _HEAD.match(src)
     if m is None:
         first = src.lstrip()[:1]
+        if src.lstrip().startswith("..."):
+            return "ellipsis"  # tuple[int, ...]: no fixed arity
         return "forward_ref" if first in ("'", '"') else "syntax" if first else "empty"
     # `X | Y` inside this argument (before its `,` or `]`) is a union whatever X is.
     if "|" in re.split(r"[,\]]", src[m.end():], maxsplit=1)[0]:

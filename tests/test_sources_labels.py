@@ -25,6 +25,7 @@ from tolk.ir.types import parse_type
     ("list[int] | None", "union"),
     ('"Foo"', "forward_ref"),
     ("list[int]]", "syntax"),
+    ("Tuple[int, ...]", "ellipsis"),
 ])
 def test_unsupported_type_labels_are_clean(annotation: str, label: str) -> None:
     with pytest.raises(UnsupportedProgram) as exc:
