@@ -9,6 +9,9 @@ three ways in one process, every round running each mode once, one after the oth
 
     floor    plain compile (+ run) per candidate: `compile_argv`, then `run_argv` with the
              vectors on stdin, via subprocess in a temp dir: no sandbox, no checks, no judging
+             (a toolchain that lives in a root filesystem, the store's Debian 11 julia, runs
+             under a bare `bwrap` that only makes that directory `/`: no uid drop, rlimits
+             or namespaces beyond the mount one)
     single   `validate_candidate` per candidate (static checks, sandboxed compile and run)
     batched  `validate_batch` (one sandboxed compile per chunk where the toolchain is
              `BatchCompiled`, one sandboxed run per candidate)
@@ -121,8 +124,17 @@ def floor(items: list[Item], tc: Toolchain, run: bool) -> None:
             if argv is not None:
                 subprocess.run(argv, cwd=d, capture_output=True, check=False)
             if run:
-                subprocess.run(tc.run_argv(), cwd=d, input=stdin, text=True,
-                               capture_output=True, check=False, timeout=60)
+                subprocess.run([*_in_rootfs(tc, d), *tc.run_argv()], cwd=d, input=stdin,
+                               text=True, capture_output=True, check=False, timeout=60)
+
+
+def _in_rootfs(tc: Toolchain, workdir: str) -> list[str]:
+    """What puts a root-filesystem toolchain's own `/` under argv (nothing else)."""
+    rootfs = getattr(tc, "sandbox_rootfs", str)()
+    if not rootfs:
+        return []
+    return ["bwrap", "--ro-bind", rootfs, "/", "--proc", "/proc", "--dev", "/dev",
+            "--tmpfs", "/tmp", "--bind", workdir, workdir, "--chdir", workdir, "--"]
 
 
 def _cpu() -> float:
