@@ -47,7 +47,9 @@ TRICKY = (
     "abs", "max", "min", "sum", "size", "mod", "modulo", "merge", "real", "copy", "push",
     "res", "res1", "res_1", "candidate", "int64", "real64", "value", "move", "compute",
     "count", "length", "len_", "display", "perform", "py_append_int", "py_floordiv",
-    "lw_x", "lw", "read", "write", "input", "n", "N", "x", "X", "i", "I", "é", "É", "ñame",
+    "lw_x", "lw", "read", "write", "input", "read_int", "write_one", "line", "run", "target",
+    "tolk_wire", "tolk_io", "output_unit", "harness", "glue", "check_len",
+    "n", "N", "x", "X", "i", "I", "é", "É", "ñame",
     "Ωmega", "变量", "x١", "a" * 40, "B" * 64 + "_",
 )
 _BODY_BUILTINS = {"len", "range"}  # the template calls them: shadowing changes meaning
