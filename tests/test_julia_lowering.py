@@ -191,7 +191,8 @@ def f(m: list[list[int]], r: int, c: int) -> list[list[int]]:
     return out
 ''')
     assert "fill(0, max(r, 0), max(c, 0))" in code
-    assert "out[1, 2] = m[2, 1] + size(m, 1) + size(m, 2)" in code
+    assert ("out[1, 2] = Base.Checked.checked_add(Base.Checked.checked_add(m[2, 1], "
+            "size(m, 1)), ") in code  # int arithmetic is checked (the int64 contract)
 
 
 def test_keywords_and_base_names_are_renamed() -> None:

@@ -36,8 +36,8 @@ from typing import Callable, Iterator
 
 from tolk.errors import UnsupportedProgram
 from tolk.ir.body import (
-    Append, Assign, Break, Continue, Expr, ForEach, ForRange, If, Index, IndexAssign,
-    Name, Return, Stmt, TupleLit, While,
+    Append, Assign, BinOp, BinOpKind, Break, Const, Continue, Expr, ForEach, ForRange, If,
+    Index, IndexAssign, Name, Return, Stmt, TupleLit, While,
 )
 from tolk.ir.function import Function
 from tolk.ir.types import INT, Kind
@@ -141,8 +141,10 @@ class JuliaStmts:
         if stop.code.lstrip("-").isdigit():
             last = str(int(stop.code) - (1 if st.step > 0 else -1))
             last = last if not last.startswith("-") else f"({last})"
-        elif st.step > 0 and stop.prec == ADD and stop.code.endswith(" + 1"):
-            inner = stop.code[:-4]  # range(a, n + 1) runs to n
+        elif (st.step > 0 and isinstance(st.stop, BinOp) and st.stop.op is BinOpKind.ADD
+              and isinstance(st.stop.right, Const) and st.stop.right.value == 1):
+            # range(a, n + 1) runs to n (n + 1 itself is a checked_add call).
+            inner = coerce(lower_expr(st.stop.left, s), INT).code
             last = inner if _IDENT.fullmatch(inner) else f"({inner})"
         else:
             last = f"({paren(stop, ADD)} {'-' if st.step > 0 else '+'} 1)"

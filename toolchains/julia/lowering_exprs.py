@@ -222,6 +222,8 @@ def subscript(target: Expr, idx: Expr, s: Scope, end_ok: bool = True) -> Frag:
 # ---- the emitter ----------------------------------------------------------------------
 
 _ARITH = {BinOpKind.ADD: ("+", ADD), BinOpKind.SUB: ("-", ADD), BinOpKind.MUL: ("*", MUL)}
+_CHECKED = {BinOpKind.ADD: "Base.Checked.checked_add", BinOpKind.SUB: "Base.Checked.checked_sub",
+            BinOpKind.MUL: "Base.Checked.checked_mul"}
 _CMP = {CmpOpKind.EQ: "==", CmpOpKind.NE: "!=", CmpOpKind.LT: "<", CmpOpKind.LE: "<=",
         CmpOpKind.GT: ">", CmpOpKind.GE: ">="}
 
@@ -258,6 +260,12 @@ class JuliaExprs:
             case BinOpKind.POW:
                 lhs, rhs = coerce(left, t), coerce(right, t)
                 return derive(f"{paren(lhs, POW + 1)} ^ {paren(rhs, POW)}", t, POW, lhs, rhs)
+            case _ if t.kind is Kind.INT:
+                # The int64 contract: overflow throws OverflowError (a runtime error),
+                # never wraps like Julia's plain Int64 arithmetic.
+                lhs, rhs = arith(left, t), arith(right, t)
+                fn = _CHECKED[e.op]
+                return derive(f"{fn}({lhs.code}, {rhs.code})", INT, ATOM, lhs, rhs)
             case _:
                 op, level = _ARITH[e.op]
                 lhs, rhs = arith(left, t), arith(right, t)
@@ -290,6 +298,8 @@ class JuliaExprs:
                 return f
             if f.code.lstrip("-").replace(".", "", 1).isdigit() and not f.code.startswith("-"):
                 return derive(f"-{f.code}", e.type, UNARY, f)
+            if e.type.kind is Kind.INT:  # -typemin(Int64) would wrap
+                return derive(f"Base.Checked.checked_neg({f.code})", INT, ATOM, f)
             return derive(f"-{paren(f, POW)}", e.type, UNARY, f)
         raise UnsupportedProgram("lowering:unary_op", f"{e.op} on {e.type}")
 
