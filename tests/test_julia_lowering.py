@@ -252,3 +252,14 @@ def f(xs: list[int]) -> int:
     with pytest.raises(UnsupportedProgram) as exc:
         JULIA.lower(fns[0])
     assert exc.value.reason.startswith("lowering:")
+
+
+def test_row_length_of_a_matrix_needs_the_row() -> None:
+    # Python's len(m[0]) raises IndexError on `[]`; size(m, 2) of a 0x0 Matrix would not.
+    code = lower('''
+def f(m: list[list[int]], i: int) -> int:
+    """."""
+    return len(m[0]) + len(m[i])
+''')
+    assert "py_ncols(m, 0)" in code and "py_ncols(m, i)" in code
+    assert code.count("function py_ncols(") == 1 and "throw(BoundsError(" in code

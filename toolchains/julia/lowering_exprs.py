@@ -367,8 +367,11 @@ class JuliaExprs:
         t = e.type
         if e.func == "len" and len(e.args) == 1 and isinstance(e.args[0], Index) and \
                 e.args[0].target.type.rank == 2:
-            m = lower_expr(e.args[0].target, s)  # len(m[i]) of a matrix: its column count
-            return derive(f"{s.fn('size')}({m.code}, 2)", INT, ATOM, m)
+            # len(m[i]) of a matrix: its column count, once row i exists (Python's m[i]
+            # raises IndexError on a matrix without that row, `[]` included).
+            m = lower_expr(e.args[0].target, s)
+            i = coerce(lower_expr(e.args[0].index, s), INT)
+            return derive(f"py_ncols({m.code}, {i.code})", INT, ATOM, m, i, needs=("py_ncols",))
         args = [lower_expr(a, s) for a in e.args]
         match e.func, args:
             case "len", [a]:
@@ -530,6 +533,13 @@ function py_maximum(xs::Vector{Float64})::Float64
         end
     end
     return r
+end"""),
+    "py_ncols": ((), """\
+function py_ncols(m::Matrix, i::Int64)::Int64
+    # Python's len(m[i]): the row must exist (a negative i counts from the end)
+    n = size(m, 1)
+    (-n <= i < n) || throw(BoundsError(m, (i < 0 ? i + n : i) + 1))
+    return size(m, 2)
 end"""),
     "py_slice": ((), """\
 function py_slice(x::Union{String, Vector}, lo::Int64, hi::Int64)
