@@ -206,3 +206,37 @@ def test_runner_speaks_the_documented_protocol() -> None:
     assert "ccall(:alarm" in text and "Base.include_string" in text
     assert "Base.invokelatest" in text  # candidates are newer than the runner's world
     assert Path(JULIA.run_argv()[-2]).name == "runner.jl" and JULIA.run_argv()[-1] == "--single"
+
+
+@pytest.mark.parametrize(("line", "reason"), [
+    ("p = eachsplit(\"a b\")", "needs_julia:1.8:eachsplit"),
+    ("m = stack([[1], [2]])", "needs_julia:1.9:stack"),
+    ("g = splat(+)", "needs_julia:1.9:splat"),
+    ("q = Iterators.flatmap(abs, [1])", "needs_julia:1.9:flatmap"),
+    ("h = Returns(1)", "needs_julia:1.7:Returns"),
+    ("t = allequal([1, 1])", "needs_julia:1.8:allequal"),
+    ("z = sum(Int64[]; init = 0)", "needs_julia:1.6:sum(init=)"),
+    ("z = maximum(Int64[], init = 0)", "needs_julia:1.6:maximum(init=)"),
+    ("r = range(1, 5)", "needs_julia:1.7:range(start, stop)"),
+    ("r = range(1, 5, 3)", "needs_julia:1.8:range(start, stop)"),
+    ("w = replace(\"ab\", \"a\" => \"b\", \"b\" => \"c\")", "needs_julia:1.7:replace(several pairs)"),
+])
+def test_constructs_newer_than_julia_1_5_are_refused(line: str, reason: str) -> None:
+    assert JULIA.static_check(with_line(line), GCD) == reason
+
+
+@pytest.mark.parametrize("line", [
+    "stack = Int64[]",  # a variable named like a newer function: fine
+    "z = reduce(+, Int64[]; init = 0)",  # init there since 1.0
+    "r = range(1, 5; length = 3)",  # the 1.5 spelling
+    "w = replace(\"ab\", \"a\" => \"b\")",
+    "z = sum(abs, [1, -2])",
+    "g = Base.splat(+)",  # unexported, but there in 1.5
+])
+def test_julia_1_5_spellings_are_accepted(line: str) -> None:
+    assert JULIA.static_check(with_line(line), GCD) is None
+
+
+def test_own_function_named_like_a_newer_one_is_fine() -> None:
+    code = GOOD + "stack(x::Int64) = x + 1\nfunction g2(a::Int64)::Int64\n    return stack(a)\nend\n"
+    assert JULIA.static_check(code, GCD) is None

@@ -3,7 +3,8 @@
 Key contracts: `static_check(code, sig)` returns None when the candidate may be loaded,
 else one reason: `syntax_error` (ERROR or MISSING nodes), `no_definition` (no top-level
 function named like the signature), `arity_mismatch` (defined, but never with the
-signature's parameter count), or `forbidden:<construct>`. The candidate is loaded into
+signature's parameter count), `forbidden:<construct>`, or `needs_julia:<version>:<what>`
+for a construct Julia 1.5 (the julia candidates run on) does not have (`compat.py`). The candidate is loaded into
 the harness's process, so everything that reaches the OS, the process, other modules or
 the harness's stdout is refused, as is anything that could evaluate code the checks never
 saw (eval, macros outside a small whitelist, string macros, quoted expressions).
@@ -24,6 +25,7 @@ import tree_sitter_julia
 
 from tolk.ir.function import Signature
 from tolk.ir.syntax import walk
+from tolk.toolchains.julia.compat import newer_than_1_5
 
 __all__ = ["static_check", "FORBIDDEN_NAMES", "ALLOWED_MACROS", "ALLOWED_STRING_PREFIXES",
            "parse_errors", "defined_functions"]
@@ -159,7 +161,7 @@ def static_check(code: str, sig: Signature) -> str | None:
         return "no_definition"
     if len(sig.params) not in counts:
         return "arity_mismatch"
-    return _forbidden(root, sig.name)
+    return _forbidden(root, sig.name) or newer_than_1_5(root, {name for name, _ in defs})
 
 
 def _forbidden(root: tree_sitter.Node, own_name: str) -> str | None:
