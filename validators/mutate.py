@@ -16,7 +16,9 @@ Operators (`MutantKind`):
     modulo      in a function annotated `-> int`: `return e` -> `return e % 10000` and
                 `return (e + 2**31) % 2**32 - 2**31` (a COBOL picture, a 32-bit result)
     narrow32    `x += e` (also -=, *=) -> `x = (x + e + 2**31) % 2**32 - 2**31`: an
-                accumulator narrowed to 32 bits
+                accumulator narrowed to 32 bits (only where x is an int: a parameter
+                annotated `int` or a name assigned an int literal; on a float the edit
+                would only perturb its rounding)
     relax       `a != b` -> `abs(a - b) > 1`, `a == b` -> `abs(a - b) <= 1`,
                 `a < b` -> `a < b - 1`, `a > b` -> `a > b + 1`: neighbours misjudged
     zero_param  for a parameter annotated `int`: `if p == 0: p = 1` first (the boundary
@@ -143,10 +145,11 @@ def _sites(nodes: list[ast.AST], docstring: ast.AST | None) -> Iterator[_Site]:
     skip = {id(n) for n in ast.walk(docstring)} if docstring is not None else set()
     fn = next(n for n in nodes if isinstance(n, ast.FunctionDef))
     returns_int = isinstance(fn.returns, ast.Name) and fn.returns.id == "int"
+    ints = _int_names(fn)
     for i, node in enumerate(nodes):
         if id(node) in skip:
             continue
-        yield from _audit_sites(i, node, fn, returns_int)
+        yield from _audit_sites(i, node, fn, returns_int, ints)
         match node:
             case ast.BinOp(op=op) | ast.AugAssign(op=op) if type(op) in _BINOP_SWAP:
                 yield _Site(i, MutantKind.BINOP, f"{_line(node)}: '{_SYMBOL[type(op)]}' -> "
@@ -244,7 +247,22 @@ _RELAX: dict[type[ast.cmpop], str] = {ast.NotEq: "abs(({a}) - ({b})) > 1",
                                       ast.Lt: "({a}) < ({b}) - 1", ast.Gt: "({a}) > ({b}) + 1"}
 
 
-def _audit_sites(i: int, node: ast.AST, fn: ast.FunctionDef, returns_int: bool) -> Iterator[_Site]:
+def _int_names(fn: ast.FunctionDef) -> frozenset[str]:
+    """Names that hold ints: parameters annotated `int`, names assigned an int literal."""
+    out = {a.arg for a in fn.args.posonlyargs + fn.args.args
+           if isinstance(a.annotation, ast.Name) and a.annotation.id == "int"}
+    for n in ast.walk(fn):
+        if (isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant)
+                and type(n.value.value) is int):
+            out |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+        elif (isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)
+              and isinstance(n.annotation, ast.Name) and n.annotation.id == "int"):
+            out.add(n.target.id)
+    return frozenset(out)
+
+
+def _audit_sites(i: int, node: ast.AST, fn: ast.FunctionDef, returns_int: bool,
+                 ints: frozenset[str]) -> Iterator[_Site]:
     match node:
         case ast.For(iter=it):
             yield _Site(i, MutantKind.LOOP_CAP, f"{_line(node)}: loop capped at 3 items",
@@ -256,7 +274,7 @@ def _audit_sites(i: int, node: ast.AST, fn: ast.FunctionDef, returns_int: bool) 
             yield _Site(i, MutantKind.MODULO, f"{_line(node)}: result wrapped to 32 bits",
                         _replace_field("value", _WRAP32.format(e=text)))
         case ast.AugAssign(target=ast.Name(id=name), op=ast.Add() | ast.Sub() | ast.Mult() as op,
-                           value=v):
+                           value=v) if name in ints:
             sym = _SYMBOL[type(op)]
             new = f"{name} = " + _WRAP32.format(e=f"{name} {sym} ({ast.unparse(v)})")
             yield _Site(i, MutantKind.NARROW32, f"{_line(node)}: '{name} {sym}=' narrowed to 32 bits",
