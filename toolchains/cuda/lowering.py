@@ -196,9 +196,10 @@ def _name_map(fn: Function) -> dict[str, str]:
         # C++ reserves every name holding `__`: runs of `_` collapse (`__` -> `v_`).
         words = re.sub(r"\W", "_", name.encode("ascii", "replace").decode()).split("_")
         base = name if ok else "v_" + "_".join(w for w in words if w)
-        cand, k = base, 2
-        while cand in taken or cand in reserved:
-            cand, k = f"{base}_{k}", k + 1
+        # Bounded: each taken or reserved name rules out at most one candidate.
+        cands = (base if k == 1 else f"{base}_{k}"
+                 for k in range(1, len(taken) + len(reserved) + 2))
+        cand = next(c for c in cands if c not in taken and c not in reserved)
         taken.add(cand)
         out[name] = cand
     return out

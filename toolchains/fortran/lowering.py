@@ -323,12 +323,24 @@ def _do_var_is_private(root: tuple[Stmt, ...], loop: str, var: str) -> bool:
 # ---- names ----------------------------------------------------------------------------
 
 def _fresh(base: str, taken: set[str]) -> str:
+    """The first of base, base2, base3, ... not in taken (len(taken) + 1 tries at most)."""
     base = base[:MAX_NAME - 4]
-    name, k = base, 2
-    while name in taken:
-        name, k = f"{base}{k}", k + 1
-    taken.add(name)
-    return name
+    for k in range(1, len(taken) + 2):
+        name = base if k == 1 else f"{base}{k}"
+        if name not in taken:
+            taken.add(name)
+            return name
+    raise AssertionError("unreachable: more candidates than taken names")
+
+
+def _hidden_prefix(taken: set[str]) -> str:
+    """`t_`, else `t1_`, `t2_`, ...: the first prefix no taken name starts with (one of the
+    first len(taken) + 1 is free: each name rules out at most one)."""
+    for k in range(len(taken) + 1):
+        prefix = "t_" if k == 0 else f"t{k}_"
+        if not any(n.startswith(prefix) for n in taken):
+            return prefix
+    raise AssertionError("unreachable: more prefixes than taken names")
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,11 +375,7 @@ def _name_map(fn: Function, rename: frozenset[str]) -> _Names:
             f = _fresh(f"v_{base}" if not base[:1].isalpha() else f"{base}_v", taken | reserved)
         taken.add(f)
         body[loc.name] = f
-    k, prefix = 0, "t_"
-    while any(n.startswith(prefix) for n in taken):
-        k += 1
-        prefix = f"t{k}_"
-    return _Names(body, dummies, prefix)
+    return _Names(body, dummies, _hidden_prefix(taken))
 
 
 # ---- assembly -------------------------------------------------------------------------

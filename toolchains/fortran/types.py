@@ -108,7 +108,8 @@ def supports(sig: Signature) -> str | None:
 def _unsupported_name(sig: Signature) -> str | None:
     proc = fortran_name(sig.name)
     seen = {proc, *_MODULE_NAMES, *result_names(sig)}
-    if not _IDENT.fullmatch(sig.name) or proc in _MODULE_NAMES:
+    # `function res(...) result(res)` is an error: the result must be named otherwise.
+    if not _IDENT.fullmatch(sig.name) or proc in _MODULE_NAMES or proc in result_names(sig):
         return f"unsupported_name:{sig.name}"
     for p in sig.params:
         # Dummies share one scope with the procedure name and the result dummies.
