@@ -2,7 +2,9 @@
 
 Key contracts: `analyze_program` never raises on bad input. A file the running Python
 cannot parse is one rejection: `python_version:3.12` (or the release its construct needs,
-ir/pyversion.py) or `syntax_error`, since the reference runs the whole module. A top-level
+ir/pyversion.py) or `syntax_error`, since the reference runs the whole module. Identifiers
+are read in NFKC form, as Python reads them (the program's text is rewritten so: `ﬁ` is
+`fi`); strings and comments are left as written. A top-level
 function is accepted when every parameter and the return have a type inside the IR's type
 set and it is self-contained (no free names other than builtins, its parameters and its own
 locals; no I/O; no nested definitions; no generators). Its body IR is attached when the
@@ -23,6 +25,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+import dataclasses
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -72,6 +76,10 @@ def analyze_program(program: Program, *, infer: str = "static",
     root = tree.root_node
     if root.has_error:
         return [_reject(program, "syntax_error", detail=_first_error(root))]
+    if not program.text.isascii() and (text_ := _nfkc_identifiers(program.text, root)) \
+            != program.text:
+        program = dataclasses.replace(program, text=text_)
+        root = parse_python(text_).root_node
     # tree-sitter reads newer Python than the reference sandbox runs (ir/pyversion.py).
     if (problem := version_problem(program.text, root)) is not None:
         return [_reject(program, *problem[:1], detail=problem[1])]
@@ -87,6 +95,18 @@ def analyze_program(program: Program, *, infer: str = "static",
     if not out:
         out.append(_reject(program, "no_functions"))
     return out
+
+
+def _nfkc_identifiers(source: str, root: tree_sitter.Node) -> str:
+    """source with every identifier in NFKC form, as Python reads it (PEP 3131: `ﬁ` and
+    `fi`, `ｎ` and `n` are one name); strings and comments stay as written."""
+    data = source.encode("utf-8")
+    spans = [(n.start_byte, n.end_byte) for n in walk(root) if n.type == "identifier"
+             and not text(n).isascii()]
+    for start, end in sorted(spans, reverse=True):
+        name = data[start:end].decode("utf-8", "replace")
+        data = data[:start] + unicodedata.normalize("NFKC", name).encode("utf-8") + data[end:]
+    return data.decode("utf-8", "replace")
 
 
 def _reject(program: Program, reason: str, function: str = "", detail: str = "") -> Rejected:

@@ -272,3 +272,18 @@ def test_translate_cli_passes_a_local_underscore_in_fortran_and_cobol(
     assert rc == 0, out.err
     assert "fortran: passed 20/20" in out.err and "cobol: passed 20/20" in out.err, out.err
     assert "v--u" in out.out  # COBOL's `_` (was `v-_`, which cobc refuses)
+
+
+def test_nfkc_twins_are_one_name_as_in_python() -> None:
+    """Python reads identifiers in NFKC form (`ﬁ` is `fi`, `ｎ` is `n`); strings keep
+    their text. The front end reads them the same way, so no free name, no second local."""
+    src = ('def f(ｎ: int) -> int:\n    \ufb01 = ｎ * 2\n    # \ufb01 stays in comments\n'
+           '    return fi + n\n')
+    ns: dict[str, object] = {}
+    exec(src, ns)
+    assert ns["f"](1) == 3  # type: ignore[operator]
+    fn = function_of(src)
+    assert fn is not None, analyze_source(src)
+    assert [p.name for p in fn.signature.params] == ["n"]
+    assert [v.name for v in fn.locals] == ["fi"]
+    assert "# \ufb01 stays" in fn.program.text
