@@ -16,7 +16,7 @@ from tolk.toolchains.julia.types import julia_type
 __all__ = ["FENCE", "DISPLAY", "literal", "example"]
 
 FENCE = "julia"
-DISPLAY = "Julia 1.10"
+DISPLAY = "Julia 1.5"  # what candidates run on (Debian 11's 1.5.3)
 
 
 def _scalar(v: Any, k: Kind) -> str:
