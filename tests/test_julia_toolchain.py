@@ -202,10 +202,37 @@ def test_honest_control_lowers_and_is_unverified_without_julia(
     fn = analyze_source(HONEST)[0]
     assert isinstance(fn, Function)
     code = JULIA.lower(fn)
-    assert code == "function hostile(n::Int64)::Int64\n    return n + 1\nend\n"
+    assert code.startswith("function hostile(n::Int64)::Int64\n") and "n, 1" in code
     monkeypatch.setenv("TOLK_JULIA", str(tmp_path / "no-julia"))
     suite = TestSuite((Vector((1,), 2),))
     v = validate_candidate(code, fn.signature, suite, JULIA, ValidationLimits())
     assert v.status is VerdictStatus.UNVERIFIED and v.ran_on == "static-only"
 
 
+
+
+@pytest.mark.slow
+def test_store_julia_runs_under_podman_rootfs() -> None:
+    """The container path: podman runs the same root filesystem with `--rootfs`, single and
+    batched (the runner's alarm ends a sleeper; a new process judges its batchmate)."""
+    from tolk.validators.container import engine_problem
+
+    require_julia()
+    if not JULIA.sandbox_rootfs():
+        pytest.skip("julia is a host install here: podman runs only the store's rootfs")
+    if (why := engine_problem("podman")) is not None:
+        pytest.skip(f"podman unusable here: {why}")
+    fn = analyze_source(HONEST)[0]
+    assert isinstance(fn, Function)
+    code = JULIA.lower(fn)
+    sleepy = code.replace(")::Int64\n", ")::Int64\n    sleep(60)\n", 1)
+    assert "sleep(60)" in sleepy
+    suite = TestSuite(tuple(Vector((n,), n + 1) for n in (0, 1, 41)))
+    limits = ValidationLimits(run=dataclasses.replace(ValidationLimits().run, wall_seconds=3.0,
+                                                      cpu_seconds=2), executor="podman")
+    single = validate_candidate(code, fn.signature, suite, JULIA, limits)
+    assert single.status is VerdictStatus.PASSED and single.ran_on == "podman:debian-bullseye"
+    batched = JULIA.validate_batch([(code, fn.signature, suite), (sleepy, fn.signature, suite),
+                                    (code, fn.signature, suite)], limits)
+    assert [v.status for v in batched] == [VerdictStatus.PASSED, VerdictStatus.TIMEOUT,
+                                           VerdictStatus.PASSED], batched
