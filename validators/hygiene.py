@@ -16,6 +16,10 @@ targets that flush to zero (CUDA fast math, some Fortran reads) disagree with Py
 for reasons unrelated to the translation. Every finite float survives `repr` round
 trips in Python; the check (`float_round_trip`) guards the printed form anyway.
 
+The exact int64 contract (every integer the reference computes on a vector, intermediates
+included, fits int64) is checked in the reference run itself (reference_worker.py; the
+test generator counts those drops as `int64_intermediate`): this module sees values only.
+
 Key contracts: `value_problem(value, t, langs)` returns "" when value (of IR type t) is
 a usable test value for every target in langs (all targets when langs is empty), else
 a short reason; `vector_problem(args, expected, sig, langs)` checks a whole vector, its
