@@ -10,7 +10,10 @@ Key contracts: pure over records (no clock, no environment): the same run gives 
 card. The funnel per language is the chain programs sampled -> functions typed -> tested
 -> translated -> validated -> each curation step -> published, where `published` equals
 the rows of the language's config. `ran_on` lists where published rows were validated;
-`unverified` can never appear (only passed candidates are samples).
+`unverified` can never appear in a language config (only passed candidates are samples);
+candidates no runtime could run go to the separate `unverified` config, for `tolk verify
+--write` to finish on a machine that has one (`refresh_card` re-states the card's configs
+for the folder it writes).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from tolk.corpus.layout import Layout
 from tolk.corpus.views import LANGUAGE_NAMES as DISPLAY_NAMES
 
 __all__ = ["CardFacts", "card_facts", "card_metadata", "render_card", "write_card",
-           "language_funnel", "size_category", "run_command_from_plan", "split_front_matter"]
+           "config_entries", "refresh_card", "language_funnel", "size_category", "run_command_from_plan", "split_front_matter"]
 
 # Licence ids the Hub accepts that source corpora here commonly carry.
 _HUB_LICENSES = {"apache-2.0", "mit", "bsd-2-clause", "bsd-3-clause", "gpl-2.0", "gpl-3.0",
@@ -50,6 +53,12 @@ _VIEW_DOCS = {
               "repair_loop) and from validated mutants of published samples (`origin` "
               "mutant: they fail the sample's own test suite); `prompt`/`response`/`content` "
               "as in translate.",
+    "unverified": "candidates that compiled (or passed the static checks) but that no "
+                  "runtime could run where they were made (CUDA without a GPU, Julia without "
+                  "a runtime): NOT validated, never training data; same columns as a "
+                  "language config without the text columns. `tolk verify --write` on a "
+                  "machine with the runtime promotes those that pass into their language "
+                  "config.",
 }
 
 
@@ -184,15 +193,36 @@ def card_facts(out: Path, layout: Layout, *, repo_id: str, kept: pl.DataFrame,
         limitations=tuple(limitations))
 
 
-def card_metadata(facts: CardFacts) -> dict[str, Any]:
-    """The YAML front matter: configs with data_files per language and per view."""
+def config_entries(layout: Layout) -> list[dict[str, Any]]:
+    """The front matter's `configs`: data_files per language and per view."""
     configs = []
-    for i, c in enumerate(facts.layout.configs):
+    for i, c in enumerate(layout.configs):
         entry: dict[str, Any] = {"config_name": c.name,
                                  "data_files": [{"split": "train", "path": c.pattern}]}
         if i == 0:
             entry["default"] = True
         configs.append(entry)
+    return configs
+
+
+def refresh_card(dest: Path, layout: Layout, source_card: Path,
+                 verified: Mapping[str, int]) -> Path:
+    """README.md for a folder `tolk verify --write` made: the source card with `configs`
+    re-stated for the files now there, and a note of what verify did."""
+    meta, body = split_front_matter(source_card.read_text()) if source_card.exists() else ({}, "")
+    meta["configs"] = config_entries(layout)
+    note = ("\n## Re-verified\n\nEvery row was re-validated from the tests it carries with "
+            "`tolk verify --write`: " + ", ".join(f"{k} {v}" for k, v in sorted(verified.items()))
+            + " (kept rows that passed carry the `ran_on` of the re-run).\n")
+    path = dest / "README.md"
+    path.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
+                    + "---\n" + body.rstrip("\n") + "\n" + note)
+    return path
+
+
+def card_metadata(facts: CardFacts) -> dict[str, Any]:
+    """The YAML front matter: configs with data_files per language and per view."""
+    configs = config_entries(facts.layout)
     langs = [c.name for c in facts.layout.languages]
     tags = ["code", "synthetic", "tolk", "code-translation", *langs]
     view_tags = {"fim": "fill-in-the-middle", "repair": "program-repair"}

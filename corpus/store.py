@@ -4,6 +4,10 @@ Layout of an output directory:
 
     samples/<shard>.parquet   one row per passed candidate (SAMPLE_SCHEMA)
     rejects/<shard>.parquet   one row per rejected item with stage and reason (REJECT_SCHEMA)
+    unverified/<shard>.parquet  candidates no runtime here could run (no GPU, no julia), as
+                              sample rows (SAMPLE_SCHEMA, `ran_on` compile-only/static-only)
+                              for `tolk verify --write` to finish elsewhere; each also has
+                              its reject row, so the funnel is unchanged
     stats/<shard>.json        mergeable counters; written last, it marks the shard complete
 
 Key contracts: each shard has one writer and is written to a temporary name and renamed,
@@ -21,7 +25,7 @@ from typing import Any, Iterable
 import polars as pl
 
 __all__ = ["SAMPLE_SCHEMA", "REJECT_SCHEMA", "write_shard", "shard_complete", "scan_samples",
-           "scan_rejects", "read_stats"]
+           "scan_rejects", "scan_unverified", "read_stats"]
 
 SAMPLE_SCHEMA: dict[str, pl.DataType] = {
     "id": pl.String, "source_id": pl.String, "source_uri": pl.String,
@@ -40,6 +44,10 @@ SAMPLE_SCHEMA: dict[str, pl.DataType] = {
     # The suite's mutation score (killed / distinguishable mutants of the reference) and
     # the number of distinguishable mutants; null when the suite was built without it.
     "mutation_score": pl.Float64, "mutants_distinguishable": pl.Int32,
+    # The row's own tests (corpus/row_tests.py): the suite as JSON (TestSuite.to_json:
+    # vectors with args, expected and shown, tolerances, scores), the target contract the
+    # candidate implements, and the compile (or run) command with its flags.
+    "tests": pl.String, "contract": pl.String, "toolchain_command": pl.String,
 }
 
 REJECT_SCHEMA: dict[str, pl.DataType] = {
@@ -59,9 +67,15 @@ def _atomic_write_parquet(df: pl.DataFrame, path: Path) -> None:
 
 
 def write_shard(out: Path, shard: str, samples: Iterable[dict[str, Any]],
-                rejects: Iterable[dict[str, Any]], stats: dict[str, int]) -> None:
+                rejects: Iterable[dict[str, Any]], stats: dict[str, int], *,
+                unverified: Iterable[dict[str, Any]] = ()) -> None:
     for sub in ("samples", "rejects", "stats"):
         (out / sub).mkdir(parents=True, exist_ok=True)
+    pending = list(unverified)
+    if pending:  # before the stats marker, like the rest of the shard
+        (out / "unverified").mkdir(parents=True, exist_ok=True)
+        _atomic_write_parquet(pl.DataFrame(pending, schema=SAMPLE_SCHEMA),
+                              out / "unverified" / f"{shard}.parquet")
     _atomic_write_parquet(pl.DataFrame(list(samples), schema=SAMPLE_SCHEMA),
                           out / "samples" / f"{shard}.parquet")
     _atomic_write_parquet(pl.DataFrame(list(rejects), schema=REJECT_SCHEMA),
@@ -95,6 +109,11 @@ def scan_samples(out: Path) -> pl.LazyFrame:
 
 def scan_rejects(out: Path) -> pl.LazyFrame:
     return _scan(out, "rejects", REJECT_SCHEMA)
+
+
+def scan_unverified(out: Path) -> pl.LazyFrame:
+    """Sample rows of candidates that could not be run where they were made."""
+    return _scan(out, "unverified", SAMPLE_SCHEMA)
 
 
 def read_stats(out: Path) -> dict[str, int]:

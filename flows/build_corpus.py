@@ -234,7 +234,8 @@ def run_shard(shard: str, items: Sequence[Program | Rejected], config: BuildConf
               host=socket.gethostname(), pid=os.getpid())
     res = process_shard(items, config, run_id=run_id, shard=shard,
                         on_program_done=_progress_writer(out, shard, len(items)))
-    write_shard(out, shard, res.samples, res.rejects, dict(res.stats))
+    write_shard(out, shard, res.samples, res.rejects, dict(res.stats),
+                unverified=res.unverified)
     end = time.time()
     langs = {str(lang): int(res.stats.get(f"passed:{lang}", 0)) for lang in config.langs}
     write_timing(out, shard, start=start, end=end, programs=len(items),

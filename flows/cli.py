@@ -128,6 +128,8 @@ def _parser() -> argparse.ArgumentParser:
     add_selftest_parser(sub)
     from tolk.flows.cli_check import add_check_parser
     add_check_parser(sub, EXECUTORS)
+    from tolk.flows.cli_verify import add_verify_parser
+    add_verify_parser(sub, EXECUTORS)
     add_toolchains_parser(sub)
     add_sources_parser(sub)
     add_curate_parser(sub)
@@ -175,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             from tolk.flows.cli_check import check_command
             return check_command(args)
+        if args.command == "verify":
+            from tolk.flows.cli_verify import verify_command
+            return verify_command(args)
         if args.command == "selftest":
             from tolk.flows.cli_selftest import selftest_command
             return selftest_command(args)

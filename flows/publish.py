@@ -123,7 +123,16 @@ def curate_task(cfg: PublishConfig) -> Curated:
 @task(name="layout", cache_policy=NO_CACHE)
 def layout_task(cfg: PublishConfig, curated: Curated) -> Layout:
     """Write the parquet configs and the removals table into the folder."""
-    return write_layout(cfg.folder(), curated.kept, views=_views(curated.kept, cfg),
+    views = _views(curated.kept, cfg)
+    # Candidates no runtime could run: their own config, never training data, kept for
+    # `tolk verify --write` on a machine that has the runtime (corpus/verify.py).
+    from tolk.corpus.store import scan_unverified
+    from tolk.corpus.verify import UNVERIFIED_CONFIG
+    unverified = scan_unverified(Path(cfg.out)).unique("id", keep="first",
+                                                       maintain_order=True).collect()
+    if unverified.height:
+        views[UNVERIFIED_CONFIG] = unverified
+    return write_layout(cfg.folder(), curated.kept, views=views,
                         removals=curated.removals, text_format=cfg.text_format,
                         max_shard_bytes=cfg.max_shard_mb * 2**20)
 

@@ -37,10 +37,11 @@ from tolk.translators.base import Candidate
 if TYPE_CHECKING:
     from tolk.translators.llm import LLMBackend
     from tolk.translators.llm_translator import LLMMeta, LLMTranslator, Turn
+from tolk.corpus.row_tests import row_tests_columns
 from tolk.ir.vectors import TestSuite
 from tolk.validators.batch import validate_batch
 from tolk.validators.validate import ValidationLimits
-from tolk.validators.verdict import Verdict
+from tolk.validators.verdict import Verdict, VerdictStatus
 
 __all__ = ["ShardResult", "process_shard", "limits_for", "sample_row", "reject_row",
            "run_llm_rounds", "LLMOutcome"]
@@ -51,6 +52,8 @@ class ShardResult:
     samples: list[dict[str, Any]] = field(default_factory=list)
     rejects: list[dict[str, Any]] = field(default_factory=list)
     stats: Counter[str] = field(default_factory=Counter)
+    # candidates no runtime here could run, as sample rows (store: unverified/<shard>)
+    unverified: list[dict[str, Any]] = field(default_factory=list)
     # stage: [[seconds, item], ...], the slowest items of the shard (timing/<shard>.json)
     slowest: dict[str, list[list[Any]]] = field(default_factory=dict)
 
@@ -98,6 +101,8 @@ def sample_row(fn: Function, cand: Candidate, verdict: Verdict, toolchain_versio
         # how adequate the vectors are (validators/suite_mutation.py): null when not measured
         "mutation_score": suite.mutation_score if suite is not None else None,
         "mutants_distinguishable": suite.mutants_distinguishable if suite is not None else None,
+        # the row's own tests, contract and toolchain command (corpus/row_tests.py)
+        **row_tests_columns(fn.signature, str(cand.lang), suite),
     }
 
 
@@ -194,6 +199,9 @@ def _validate_all(prepared: list[_Prepared], config: BuildConfig, limits: Valida
                 res.rejects.append(reject_row(_verdict_reject(prep.fn, lang, verdict), run_id,
                                               shard, target_code=cand.code,
                                               ran_on=verdict.ran_on))
+                if verdict.status is VerdictStatus.UNVERIFIED:  # for `tolk verify --write`
+                    res.unverified.append(sample_row(prep.fn, cand, verdict, versions[lang],
+                                                     run_id, shard, suite=prep.suite))
 
 
 # ---- the LLM stage: conversations, batched per round, validated per round ---------------
@@ -329,6 +337,9 @@ def _llm_chunk(prepared: list[_Prepared], config: BuildConfig, translator: "LLMT
         else:
             res.rejects.append(reject_row(_verdict_reject(prep.fn, Lang(lang), verdict), run_id,
                                           shard, target_code=cand.code, ran_on=verdict.ran_on))
+            if verdict.status is VerdictStatus.UNVERIFIED:  # for `tolk verify --write`
+                res.unverified.append(sample_row(prep.fn, cand, verdict, versions[Lang(lang)],
+                                                 run_id, shard, o.meta, suite=prep.suite))
     for prep in prepared:
         # Function-level: pass@1 (first round; with -n k it is pass@k) and after repair.
         for key in prep.passed_round0:
@@ -510,6 +521,7 @@ def process_shard(items: Sequence[Program | Rejected], config: BuildConfig, *, r
                 for prep in prepared:
                     out.samples.extend(prep.result.samples)
                     out.rejects.extend(prep.result.rejects)
+                    out.unverified.extend(prep.result.unverified)
                     out.stats.update(prep.result.stats)
                     pending[prep.index] -= 1
                     if pending[prep.index] == 0 and on_program_done:
