@@ -75,7 +75,7 @@ class JuliaToolchain:
 
     def version(self) -> str:
         """`julia 1.5.3 (Debian 1.5.3+dfsg-3, debian-bullseye root filesystem)`, or the
-        host julia's `julia 1.10.5`: what the samples' toolchain_version records."""
+        host julia's bare `julia 1.x.y`: what the samples' toolchain_version records."""
         install = find_install()
         name = probe(install)[1] if install else ""
         if not name:
