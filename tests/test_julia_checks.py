@@ -219,7 +219,8 @@ def test_runner_speaks_the_documented_protocol() -> None:
     ("z = maximum(Int64[], init = 0)", "needs_julia:1.6:maximum(init=)"),
     ("r = range(1, 5)", "needs_julia:1.7:range(start, stop)"),
     ("r = range(1, 5, 3)", "needs_julia:1.8:range(start, stop)"),
-    ("w = replace(\"ab\", \"a\" => \"b\", \"b\" => \"c\")", "needs_julia:1.7:replace(several pairs)"),
+    ("w = replace(\"ab\", \"a\" => \"b\", \"b\" => \"c\")",
+     "needs_julia:1.7:replace(several pairs)"),
 ])
 def test_constructs_newer_than_julia_1_5_are_refused(line: str, reason: str) -> None:
     assert JULIA.static_check(with_line(line), GCD) == reason
@@ -238,5 +239,6 @@ def test_julia_1_5_spellings_are_accepted(line: str) -> None:
 
 
 def test_own_function_named_like_a_newer_one_is_fine() -> None:
-    code = GOOD + "stack(x::Int64) = x + 1\nfunction g2(a::Int64)::Int64\n    return stack(a)\nend\n"
+    code = (GOOD + "stack(x::Int64) = x + 1\n"
+            "function g2(a::Int64)::Int64\n    return stack(a)\nend\n")
     assert JULIA.static_check(code, GCD) is None

@@ -6,8 +6,9 @@ Debian mirror apt already uses (no image registry needed; ~40-60 s, ~0.5 GB for
 gfortran + gnucobol3). A toolchain names its suite (`debian_suite`, default bookworm):
 Julia's is bullseye (Debian 11 ships julia 1.5.3, Debian 12 none), so `suites_for`
 splits a request into one build per suite. The archive of another suite is the one apt
-already uses (`find_mirror` falls back to apt's main Debian archive URL). Installed versions come from `dpkg-query --admindir` on the
-result, so the manifest says exactly what the validators ran.
+already uses (`find_mirror` falls back to apt's main Debian archive URL). Installed
+versions come from `dpkg-query --admindir` on the result, so the manifest says exactly
+what the validators ran.
 From a Containerfile (`build_from_containerfile`): `podman build` of
 `toolchains/<lang>/Containerfile`, for machines that reach a registry.
 

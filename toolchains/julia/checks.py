@@ -3,9 +3,9 @@
 Key contracts: `static_check(code, sig)` returns None when the candidate may be loaded,
 else one reason: `syntax_error` (ERROR or MISSING nodes), `no_definition` (no top-level
 function named like the signature), `arity_mismatch` (defined, but never with the
-signature's parameter count), `forbidden:<construct>`, or `needs_julia:<version>:<what>`
-for a construct Julia 1.5 (the julia candidates run on) does not have (`compat.py`). The candidate is loaded into
-the harness's process, so everything that reaches the OS, the process, other modules or
+signature's parameter count), `forbidden:<construct>`, or
+`needs_julia:<version>:<what>` for a construct Julia 1.5 (what candidates run on) lacks
+(`compat.py`). The candidate is loaded into the harness's process, so everything that reaches the OS, the process, other modules or
 the harness's stdout is refused, as is anything that could evaluate code the checks never
 saw (eval, macros outside a small whitelist, string macros, quoted expressions).
 
