@@ -5,9 +5,10 @@ else one reason: `syntax_error` (ERROR or MISSING nodes), `no_definition` (no to
 function named like the signature), `arity_mismatch` (defined, but never with the
 signature's parameter count), `forbidden:<construct>`, or
 `needs_julia:<version>:<what>` for a construct Julia 1.5 (what candidates run on) lacks
-(`compat.py`). The candidate is loaded into the harness's process, so everything that reaches the OS, the process, other modules or
-the harness's stdout is refused, as is anything that could evaluate code the checks never
-saw (eval, macros outside a small whitelist, string macros, quoted expressions).
+(`compat.py`). The candidate is loaded into the harness's process, so everything that
+reaches the OS, the process, other modules or the harness's stdout is refused, as is
+anything that could evaluate code the checks never saw (eval, macros outside a small
+whitelist, string macros, quoted expressions).
 
 Only tree nodes are inspected: identifiers inside comments or string contents never
 match, while code interpolated into strings (`"$(run(x))"`) does. Identifiers are
