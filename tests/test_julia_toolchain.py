@@ -236,3 +236,28 @@ def test_store_julia_runs_under_podman_rootfs() -> None:
                                     (code, fn.signature, suite)], limits)
     assert [v.status for v in batched] == [VerdictStatus.PASSED, VerdictStatus.TIMEOUT,
                                            VerdictStatus.PASSED], batched
+
+
+@pytest.mark.slow
+def test_bench_runs_every_julia_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """bench/validate.py on a few Julia candidates: the floor runs the store's julia under a
+    bare bwrap (its root filesystem as `/`), and single and batched verdicts agree."""
+    import importlib.util
+    import json
+    import sys
+
+    require_julia()
+    bench = Path(__file__).resolve().parents[1] / "bench" / "validate.py"
+    spec = importlib.util.spec_from_file_location("bench_validate", bench)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench_validate", module)  # its dataclasses look it up
+    spec.loader.exec_module(module)
+    out = tmp_path / "bench.json"
+    module.main(["--langs", "julia", "--limit", "3", "--repeat", "1", "--warmup", "0",
+                 "--n-inputs", "8", "--json", str(out)])
+    got = json.loads(out.read_text())["julia"]
+    assert got["candidates"] == 3 and not got["compile_only"]
+    assert got["batching"] == "BatchValidating"
+    assert got["verdicts_single"] == got["verdicts_batched"] == {"passed": 3}
+    assert got["disagreements"] == []
