@@ -22,8 +22,9 @@ see tolk. Protocol:
             int64 anywhere (inputs, intermediates, result) reports {"int64": "detail"}.
             With "mutants" (mutation search), each mutant's source (a def of the same
             function, run in a copy of the module's namespace) runs over the inputs and
-            only its records that differ from the original's are written, as
-            {"m": j, "i": k, <record>}; a mutant that cannot be set up gives
+            only its records that differ from the original's, on inputs where the
+            original returned, are written, as {"m": j, "i": k, <record>} (with
+            "emit_base", the original's records come first as {"b": k, <record>}); a mutant that cannot be set up gives
             {"m": j, "fatal": "..."}; a mutant stops at its first timeout (the limit
             then is min(timeout_s, 20x the original's slowest input)) or after
             "max_kills" differing records.
@@ -290,6 +291,11 @@ def _mutants(request, namespace, fn, emit, timeout_s, int64):
         t0 = time.perf_counter()
         base.append(_as_text(_call(fn, a, timeout_s)[0]))
         slowest = max(slowest, time.perf_counter() - t0)
+        if request.get("emit_base"):
+            obj = json.loads(base[-1])
+            obj["b"] = len(base) - 1
+            emit(obj)
+    usable = [text.startswith('{"ok"') for text in base]
     # A mutant that loops forever costs one timeout: make it a small multiple of the
     # original's slowest input rather than the full per-input limit.
     timeout_s = min(timeout_s, max(0.05, 20 * slowest))
@@ -304,7 +310,7 @@ def _mutants(request, namespace, fn, emit, timeout_s, int64):
         for k, args in enumerate(inputs):
             record, timed_out = _call(mfn, args, timeout_s)
             text = _as_text(record)
-            if text != base[k]:
+            if usable[k] and text != base[k]:  # where the original returned
                 obj = json.loads(text)
                 obj.update(m=j, i=k)
                 emit(obj)

@@ -27,13 +27,14 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from tolk.ir.function import Function
 from tolk.validators.compare import Tolerance, input_scale, values_equal
 from tolk.validators.mutate import Mutant, all_mutants, sample_mutants
 from tolk.validators.reference import _WORKER, with_sandbox_python
-from tolk.validators.reference import _decode, _Mismatch  # one decoder for the worker's values
+from tolk.validators.reference import (  # one decoder for the worker's records
+    InputOutcome, OutcomeKind, _decode, _Mismatch, _outcome)
 from tolk.validators.sandbox import SandboxPolicy, run_sandboxed
 
 __all__ = ["MutantResults", "pick_reference_mutants", "run_mutants", "cover", "SEARCH_POLICY"]
@@ -51,6 +52,8 @@ class MutantResults:
     unreached: int = 0  # mutants not set up or not reached before the wall clock
     #: per mutant: the pool indices where it returned another value (not raised/timed out)
     value_kills: tuple[frozenset[int], ...] = ()
+    #: the original's outcome per pool input past `known` (run_mutants), else None
+    base: tuple["InputOutcome | None", ...] = ()
 
     @property
     def distinguishable(self) -> list[int]:
@@ -77,19 +80,28 @@ def pick_reference_mutants(fn: Function, max_mutants: int, seed: int) -> list[Mu
 def run_mutants(fn: Function, mutants: Sequence[Mutant], pool: Sequence[tuple[Any, ...]],
                 expected: Sequence[Any], *, tolerance: Tolerance = Tolerance(),
                 policy: SandboxPolicy = SEARCH_POLICY, hash_seed: int = 1,
-                timeout_s: float = 0.25, executor: str = "auto",
-                max_kills: int = 0) -> MutantResults:
+                timeout_s: float = 0.25, executor: str = "auto", max_kills: int = 0,
+                known: int | None = None,
+                usable: Callable[[int, InputOutcome], bool] | None = None) -> MutantResults:
     """Every mutant over the pool, in one sandboxed worker; `expected` are the
     reference's results on the pool (all inside the contract). With max_kills a mutant
-    stops after that many differing inputs (the cover still has a choice among them)."""
+    stops after that many differing inputs (the cover still has a choice among them).
+
+    With `known` < len(pool), only the first `known` inputs have `expected` values: the
+    worker's own reference results stand for the others (one run instead of two), an
+    input there counts only when `usable(k, outcome)` says so, and `MutantResults.base`
+    holds those outcomes (None for the known ones)."""
+    known = len(pool) if known is None else known
     if not mutants or not pool:
         empty = tuple(frozenset[int]() for _ in mutants)
-        return MutantResults(tuple(mutants), empty, value_kills=empty)
+        return MutantResults(tuple(mutants), empty, value_kills=empty,
+                             base=(None,) * len(pool))
     python, policy = with_sandbox_python(policy)
     request = json.dumps({
         "source": fn.program.text, "function": fn.name, "inputs": [list(a) for a in pool],
         "timeout_s": timeout_s, "max_timeouts": 1, "max_result_chars": 200000,
-        "int64": True, "mutants": [m.source for m in mutants], "max_kills": max_kills})
+        "int64": True, "mutants": [m.source for m in mutants], "max_kills": max_kills,
+        "emit_base": known < len(pool)})
     workdir = Path(tempfile.mkdtemp(prefix="tolk-mut-"))
     try:
         shutil.copyfile(_WORKER, workdir / "worker.py")
@@ -106,6 +118,8 @@ def run_mutants(fn: Function, mutants: Sequence[Mutant], pool: Sequence[tuple[An
     kills: list[set[int]] = [set() for _ in mutants]
     values: list[set[int]] = [set() for _ in mutants]
     fatal: set[int] = set()
+    base: list[InputOutcome | None] = [None] * len(pool)
+    expected = list(expected[:known]) + [None] * (len(pool) - known)
     last = -1  # the highest mutant index seen: later ones were not reached
     done = False
     for line in res.stdout.splitlines():
@@ -118,6 +132,14 @@ def run_mutants(fn: Function, mutants: Sequence[Mutant], pool: Sequence[tuple[An
             break
         if "fatal" in obj and "m" not in obj:
             break  # the original failed to set up: nothing is distinguishable
+        if "b" in obj:
+            k = int(obj.pop("b"))
+            if known <= k < len(pool):
+                o = _outcome(obj, line, ret)
+                base[k] = o
+                if o.kind is OutcomeKind.OK and (usable is None or usable(k, o)):
+                    expected[k] = o.value
+            continue
         j = int(obj.get("m", -1))
         if not 0 <= j < len(mutants):
             continue
@@ -126,6 +148,8 @@ def run_mutants(fn: Function, mutants: Sequence[Mutant], pool: Sequence[tuple[An
             fatal.add(j)
             continue
         k = int(obj["i"])
+        if k >= known and expected[k] is None:
+            continue  # not a vector: the original raised there, or it is unusable
         if "ok" in obj:
             try:
                 got = _decode(obj["ok"], ret)
@@ -145,7 +169,8 @@ def run_mutants(fn: Function, mutants: Sequence[Mutant], pool: Sequence[tuple[An
                                                for j, k in enumerate(kills)),
                          unreached=len(fatal),
                          value_kills=tuple(frozenset() if j in fatal else frozenset(v)
-                                           for j, v in enumerate(values)))
+                                           for j, v in enumerate(values)),
+                         base=tuple(base))
 
 
 def cover(kills: Sequence[frozenset[int]], chosen: Sequence[int],

@@ -264,23 +264,27 @@ def _mutation_search(fn: Function, usable: list[Vector], chosen: list[int], seen
     rest = sorted(set(range(len(usable))) - set(chosen))
     pool = [usable[i] for i in chosen] + [usable[i] for i in rest]
     chosen = list(range(len(chosen)))
+    # The domain draws get their expected values from the mutant worker's own run of the
+    # original (one sandboxed run for both); only those that make vectors count.
     extra = [a for a in domain_inputs(sig, seed, budget, langs) if repr(a) not in seen]
-    if extra:
-        er = run_reference(fn, extra, policy=policy, hash_seed=2 * seed + 1, timeout_s=timeout_s,
-                           executor=executor, int64=int64, max_timeouts=3)
-        if er.status is RunStatus.COMPLETED:
-            pool += [Vector(a, o.value) for a, o in zip(extra, er.outcomes)
-                     if o.kind is OutcomeKind.OK and not _unusable(a, o, sig, langs)]
+    args = [v.args for v in pool] + extra
+    known = len(pool)
     mutants = pick_reference_mutants(fn, max_mutants, seed)
-    res = run_mutants(fn, mutants, [v.args for v in pool], [v.expected for v in pool],
-                      tolerance=Tolerance(), executor=executor, max_kills=24)
+    res = run_mutants(fn, mutants, args, [v.expected for v in pool], tolerance=Tolerance(),
+                      executor=executor, max_kills=24, known=known,
+                      usable=lambda k, o: not _unusable(args[k], o, sig, langs))
+    for k in range(known, len(args)):
+        o = res.base[k] if k < len(res.base) else None
+        ok = o is not None and o.kind is OutcomeKind.OK and not _unusable(args[k], o, sig, langs)
+        pool.append(Vector(args[k], o.value) if ok and o is not None else Vector(args[k], None))
+    n_pool = sum(1 for v in pool if v.expected is not None) if extra else len(pool)
     added, killed = cover(res.kills, chosen, max_added)
     dist = res.distinguishable
     score = killed / len(dist) if dist else 1.0
     have = set(chosen) | set(added)
     survivors = [f"{mutants[j].kind} {mutants[j].description}" for j in dist
                  if not (res.kills[j] & have)]
-    notes = [f"mutants:{killed}/{len(dist)}", f"pool:{len(pool)}"]
+    notes = [f"mutants:{killed}/{len(dist)}", f"pool:{n_pool}"]
     if res.unreached:
         notes.append(f"mutants_unreached:{res.unreached}")
     return [pool[i] for i in added], score, len(dist), notes, survivors
