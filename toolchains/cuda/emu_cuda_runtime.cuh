@@ -3,7 +3,7 @@
 // Enough of the API for lowered candidates and the harness to compile with g++: device
 // memory is host memory, a launch runs every thread of every block in turn, __trap() exits
 // with status 5. Faithful only for kernels without barriers or shared memory (what the
-// lowering emits: single-thread kernels, grid-stride maps, atomic int reductions).
+// lowering emits: grid-stride loops, per-thread partials combined with atomics).
 #pragma once
 #include <cmath>
 #include <cstddef>
@@ -49,11 +49,16 @@ inline const char* cudaGetErrorString(cudaError_t) { return "emulated"; }
     std::exit(5);
 }
 
+// Threads run one after another, so every atomic is a plain read-modify-write.
+template <typename T> T tolk_emu_rmw(T* a, T v) { T old = *a; *a = v; return old; }
 inline unsigned long long atomicAdd(unsigned long long* a, unsigned long long v) {
-    unsigned long long old = *a;
-    *a = old + v;
-    return old;
+    return tolk_emu_rmw(a, *a + v);
 }
+inline double atomicAdd(double* a, double v) { return tolk_emu_rmw(a, *a + v); }
+inline long long atomicMin(long long* a, long long v) { return tolk_emu_rmw(a, v < *a ? v : *a); }
+inline long long atomicMax(long long* a, long long v) { return tolk_emu_rmw(a, v > *a ? v : *a); }
+inline unsigned int atomicOr(unsigned int* a, unsigned int v) { return tolk_emu_rmw(a, *a | v); }
+inline unsigned int atomicAnd(unsigned int* a, unsigned int v) { return tolk_emu_rmw(a, *a & v); }
 
 // k<<<grid, block>>>(args...) is rewritten to tolk_emu_launch(grid, block, k, args...).
 template <typename K, typename... A>

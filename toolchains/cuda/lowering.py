@@ -44,12 +44,10 @@ from tolk.toolchains.cuda.checks import FORBIDDEN_NAMES
 from tolk.toolchains.cuda.contract import host_header
 from tolk.toolchains.cuda.lowering_abi import cond, kernel_params, launch_args
 from tolk.toolchains.cuda.lowering_exprs import Names, coerce, ctype, lower_expr
-from tolk.toolchains.cuda.lowering_parallel import parallel_kernel
+from tolk.toolchains.cuda.lowering_parallel import lower_parallel
 
-__all__ = ["lower_function", "CudaStmts", "runtime_source", "Lowered", "ARENA_BYTES"]
+__all__ = ["lower_function", "CudaStmts", "Scope", "lower_stmts", "runtime_source"]
 
-#: bytes of device memory each call reserves for the lists and strings the body builds
-ARENA_BYTES = 256 << 20
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CUDA_NAMES = frozenset({
     "threadIdx", "blockIdx", "blockDim", "gridDim", "warpSize", "lw", "std", "fabs", "floor",
@@ -105,17 +103,17 @@ class CudaStmts:
 
     def if_(self, st: If, s: Scope) -> Lines:
         lines = [f"if ({cond(lower_expr(st.cond, s.names))}) {{",
-                 *_indent(lower_stmts(st.body, s, "a"))]
+                 *_indent(lower_stmts(st.body, s, "a", self))]
         orelse = st.orelse
         k = 0
         while len(orelse) == 1 and isinstance(orelse[0], If):
             inner = orelse[0]
             k += 1
             lines += [f"}} else if ({cond(lower_expr(inner.cond, s.names))}) {{",
-                      *_indent(lower_stmts(inner.body, s, f"e{k}a"))]
+                      *_indent(lower_stmts(inner.body, s, f"e{k}a", self))]
             orelse = inner.orelse
         if orelse:
-            lines += ["} else {", *_indent(lower_stmts(orelse, s, f"e{k}b"))]
+            lines += ["} else {", *_indent(lower_stmts(orelse, s, f"e{k}b", self))]
         return (*lines, "}")
 
     def forrange(self, st: ForRange, s: Scope) -> Lines:
@@ -126,7 +124,7 @@ class CudaStmts:
         step = f"++{i}" if st.step == 1 else f"{i} += {st.step}LL"
         var = coerce(i, INT, s.types[st.var])
         return (f"for (long long {i} = {start}, {e} = {stop}; {cond}; {step}) {{",
-                *_indent((f"{s.names[st.var]} = {var};", *lower_stmts(st.body, s, "a"))),
+                *_indent((f"{s.names[st.var]} = {var};", *lower_stmts(st.body, s, "a", self))),
                 "}")
 
     def foreach(self, st: ForEach, s: Scope) -> Lines:
@@ -138,13 +136,13 @@ class CudaStmts:
         item = coerce(f"lw::at({c}, {k})", elem, s.types[st.var])
         return ("{", f"    auto {c} = {lower_expr(st.iterable, s.names)};",
                 f"    for (long long {k} = 0; {k} < lw::len({c}); ++{k}) {{",
-                *_indent((f"{s.names[st.var]} = {item};", *lower_stmts(st.body, s, "a")),
+                *_indent((f"{s.names[st.var]} = {item};", *lower_stmts(st.body, s, "a", self)),
                          "        "),
                 "    }", "}")
 
     def while_(self, st: While, s: Scope) -> Lines:
         return (f"while ({cond(lower_expr(st.cond, s.names))}) {{",
-                *_indent(lower_stmts(st.body, s, "a")), "}")
+                *_indent(lower_stmts(st.body, s, "a", self)), "}")
 
     def return_(self, st: Return, s: Scope) -> Lines:
         if s.returns.kind is Kind.TUPLE:
@@ -179,7 +177,7 @@ def lower_stmts(stmts: tuple[Stmt, ...], s: Scope, tag: str,
         if method is None:
             raise UnsupportedProgram("cuda:stmt", type(st).__name__)
         sub = Scope(s.names, s.types, s.returns, f"{s.path}{tag}{i}")
-        out.extend(method(emitter, st, sub))
+        out.extend(getattr(emitter, method.__name__)(st, sub))  # subclasses override
     return tuple(out)
 
 
@@ -207,145 +205,9 @@ def _name_map(fn: Function) -> dict[str, str]:
 
 # ---- assembly -------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Lowered:
-    """The device body (`lw_body` and what it needs) of one function, before the kernel."""
-    names: dict[str, str]
-    body_fn: str  # the whole `__device__ ... lw_body(...) { ... }` definition
-
-
-def _zero(t: IRType) -> str:
-    if t.kind is Kind.LIST:
-        return "nullptr"
-    return {Kind.INT: "0", Kind.FLOAT: "0.0", Kind.BOOL: "false",
-            Kind.STR: "lw::Str{nullptr, 0}"}[t.kind]
-
-
-def _body_type(sig: Signature) -> str:
-    return "lw_ret" if sig.returns.kind is Kind.TUPLE else ctype(sig.returns)
-
-
-def lower_body(fn: Function) -> Lowered:
-    sig = fn.signature
-    names = _name_map(fn)
-    all_types = {p.name: p.type for p in sig.params} | {v.name: v.type for v in fn.locals}
-    scope = Scope(names, all_types, sig.returns, "")
-    body = lower_stmts(fn.body or (), scope, "")
-    params = ", ".join(f"{ctype(p.type)} {names[p.name]}" for p in sig.params)
-    decls = tuple(f"{ctype(v.type)} {names[v.name]} = {_zero(v.type)};" for v in fn.locals)
-    rt = _body_type(sig)
-    tail: Lines = ()
-    if not (fn.body and isinstance(fn.body[-1], Return)):
-        tail = ("    __trap();  // Python would return None: outside the signature",
-                "    return {};")
-    lines = [f"__device__ {rt} lw_body({params}) {{",
-             *_indent(decls), *([""] if decls else []), *_indent(body), *tail, "}"]
-    return Lowered(names, "\n".join(lines))
-
-
-def _result_parts(sig: Signature) -> list[IRType]:
-    r = sig.returns
-    return list(r.args) if r.kind is Kind.TUPLE else [r]
-
-
-def result_struct(sig: Signature) -> str:
-    """`lw_result`: what the kernel hands back to the host (plain data, host-copyable)."""
-    fields = []
-    for k, t in enumerate(_result_parts(sig)):
-        if t.kind is Kind.STR:
-            fields += [f"const char* p{k};", f"long long n{k};"]
-        elif t.rank == 1:
-            fields += [f"{ctype(t.elem)}* p{k};", f"long long n{k};"]
-        elif t.rank == 2:
-            fields += [f"{ctype(t.scalar)}* p{k};", f"long long r{k};", f"long long c{k};"]
-        else:
-            fields.append(f"{ctype(t)} v{k};")
-    return "struct lw_result {\n" + "\n".join("    " + f for f in fields) + "\n};"
-
-
-def _store_result(sig: Signature, value: str) -> list[str]:
-    """Kernel lines that store lw_body's value into `out`."""
-    parts = _result_parts(sig)
-    tuple_ = sig.returns.kind is Kind.TUPLE
-    lines = []
-    for k, t in enumerate(parts):
-        v = f"{value}.e{k}" if tuple_ else value
-        if t.kind is Kind.STR:
-            lines += [f"out->p{k} = {v}.p;", f"out->n{k} = {v}.n;"]
-        elif t.rank == 1:
-            lines += [f"out->p{k} = {v}->p;", f"out->n{k} = {v}->n;"]
-        elif t.rank == 2:
-            lines.append(f"lw::flatten({v}, &out->p{k}, &out->r{k}, &out->c{k});")
-        else:
-            lines.append(f"out->v{k} = {v};")
-    return lines
-
-
-def _copy_back(sig: Signature) -> list[str]:
-    """Host lines that move `lw_r` (a copied lw_result) into the contract's results."""
-    names = types.result_names(sig)
-    lines = []
-    for k, t in enumerate(_result_parts(sig)):
-        o = names[k] if names else ""
-        if t.kind is Kind.STR or t.rank == 1:
-            lines += [f"*{o}_len = lw_r.n{k};",
-                      f"if (lw_r.n{k} <= {o}_cap) lw::copy_out({o}, lw_r.p{k}, lw_r.n{k});"]
-        elif t.rank == 2:
-            lines += [f"*{o}_rows = lw_r.r{k};", f"*{o}_cols = lw_r.c{k};",
-                      f"if (lw_r.r{k} * lw_r.c{k} <= {o}_cap) "
-                      f"lw::copy_out({o}, lw_r.p{k}, lw_r.r{k} * lw_r.c{k});"]
-        elif o:
-            lines.append(f"*{o} = lw_r.v{k};")
-    return lines
-
-
-def host_function(sig: Signature, kernel_launch: list[str]) -> str:
-    """The contract's host function around `kernel_launch` (lines that launch the kernel
-    with `lw_arena`, the device inputs `lw_d<i>` / scalars, and `lw_out`)."""
-    lines = [f"lw::Arena lw_arena = lw::open_arena({ARENA_BYTES}ULL);"]
-    frees = []
-    for i, p in enumerate(sig.params):
-        t = p.type
-        if t.kind is Kind.STR or t.rank == 1:
-            lines.append(f"auto* lw_d{i} = lw::to_device({p.name}, {p.name}_len);")
-            frees.append(f"cudaFree(lw_d{i});")
-        elif t.rank == 2:
-            lines.append(f"auto* lw_d{i} = lw::to_device({p.name}, {p.name}_rows * {p.name}_cols);")
-            frees.append(f"cudaFree(lw_d{i});")
-    lines += ["lw_result* lw_out = nullptr;", "cudaMalloc(&lw_out, sizeof(lw_result));",
-              *kernel_launch,
-              "lw_result lw_r{};",
-              "cudaMemcpy(&lw_r, lw_out, sizeof lw_r, cudaMemcpyDeviceToHost);",
-              *_copy_back(sig), "cudaFree(lw_out);", *frees, "cudaFree(lw_arena.base);"]
-    if not types.returns_void(sig):
-        lines.append("return lw_r.v0;")
-    return host_header(sig) + " {\n" + "\n".join("    " + ln for ln in lines) + "\n}"
-
-
-def _sequential_kernel(sig: Signature) -> tuple[str, list[str]]:
-    decls, args = kernel_params(sig)
-    lines = [
-        "// The Python body, sequential: one device thread runs it.",
-        f"__global__ void lw_kernel({', '.join(['lw::Arena arena', *decls, 'lw_result* out'])}) {{",
-        "    if (blockIdx.x != 0 || threadIdx.x != 0) return;",
-        "    lw::arena = arena;",
-        f"    {_body_type(sig)} r = lw_body({', '.join(args)});",
-        *("    " + ln for ln in _store_result(sig, "r")),
-        "}",
-    ]
-    launch = [f"lw_kernel<<<1, 1>>>({', '.join(['lw_arena', *launch_args(sig), 'lw_out'])});"]
-    return "\n".join(lines), launch
-
-
-def _tuple_struct(sig: Signature) -> str:
-    if sig.returns.kind is not Kind.TUPLE:
-        return ""
-    fields = " ".join(f"{ctype(t)} e{k};" for k, t in enumerate(sig.returns.args))
-    return f"struct lw_ret {{ {fields} }};\n\n"
-
-
 def lower_function(fn: Function) -> str:
-    """The whole candidate file for fn, or UnsupportedProgram with a reason."""
+    """The whole candidate file for fn, or UnsupportedProgram with a reason
+    (`unsupported:not_data_parallel` when fn has no data-parallel loop)."""
     if fn.body is None:
         raise UnsupportedProgram("lowering:no_body", fn.body_reason)
     sig = fn.signature
@@ -358,27 +220,14 @@ def lower_function(fn: Function) -> str:
     for loc in fn.locals:
         if loc.type.kind is Kind.TUPLE or types.unsupported_type(loc.type):
             raise UnsupportedProgram("cuda:local_type", f"{loc.name}: {loc.type}")
-    low = lower_body(fn)
-    parallel = parallel_kernel(fn, low.names)
-    if parallel is not None:
-        kernel, host = parallel
-        device = ""
-        how = "a parallel kernel"
-    else:
-        kernel, launch = _sequential_kernel(sig)
-        host = host_function(sig, launch)
-        device = low.body_fn
-        how = "one device thread runs the body"
+    kernel, host = lower_parallel(fn, _name_map(fn))
     parts = [
-        f"// Lowered by tolk from the Python function `{sig.name}`: {how}.",
+        f"// Lowered by tolk from the Python function `{sig.name}`: a data-parallel kernel.",
         "#include <cuda_runtime.h>",
         "#include <math.h>",
+        "#include <vector>",
         "",
         runtime_source().rstrip(),
-        "",
-        _tuple_struct(sig) + result_struct(sig),
-        "",
-        device,
         "",
         kernel,
         "",

@@ -1,340 +1,368 @@
-"""Parallel kernels for the loop shapes that have an exact parallel form.
+"""Parallel kernels for the data-parallel loops `tolk.ir.parallel` finds (no allocator).
 
-  map:     out = [] ; for x in xs (or i in range(len(xs))): <append exactly one value
-           on every path, e.g. if/elif/else each appending>                  ; return out
-  fill:    out = [c] * len(xs) ; for i in range(n): <only out[i] = E, possibly under
-           if/else>                                                          ; return out
-  reduce:  acc = <int const> ; for ... : acc += E   (or: if C: acc += E)     ; return acc
+The host function evaluates the scalar prefix, the loop bounds and the result's size once
+(they are `host_safe`: they cannot raise), copies the inputs to the device, allocates the
+result buffer, launches ONE kernel of `lw::blocks_for(work, BLOCK)` blocks of BLOCK
+threads, and copies the result back. Every CUDA call goes through `lw::Status`: after the
+first failure nothing else runs and the error stays for the harness's cudaGetLastError.
 
-Either may follow assignments of scalar locals from scalar expressions (`n = min(len(xs),
-len(ys))`), which every thread recomputes. E and C may read the loop variable, those
-locals and the parameters (list elements included), and nothing that allocates: each
-element is independent, so one thread per element (grid-stride loop) computes exactly
-what the sequential loop does. Int sums use 64-bit `atomicAdd` on the unsigned bit pattern:
-two's-complement addition is associative modulo 2^64, so the int64 wrap of the sequential
-sum is reproduced exactly. Float reductions are NOT parallelised (a parallel float sum
-rounds differently); they, and every other shape, run in the sequential kernel.
+Each thread runs a grid-stride loop over work items (so any grid covers any size):
+  - map / stencil / rows / matvec: item t is iteration t of the loop; it writes element t
+    of the result (appends: `dst[t]`; `out = [c] * n`: the thread first writes the filler
+    `dst[t]`, then whatever iteration t writes; a write past n is Python's IndexError);
+  - map2d / matmul: item t is output element (t / cols', t % cols') over the larger of
+    the result's shape and the loop's extent, one thread per output element; an inner
+    loop (matmul's sum over k) runs sequentially inside the thread;
+  - reduce: each thread folds its items into a private partial, then combines it once:
+    int sum/count with 64-bit `atomicAdd` on the unsigned bit pattern (two's-complement
+    addition is associative mod 2^64, so the int64 wrap of the sequential sum is exact);
+    int min/max with `atomicMin`/`atomicMax` (exact); any/all with `atomicOr`/`atomicAnd`;
+    float sums with double `atomicAdd`: the additions happen in another order, so the
+    result may differ from Python's left-to-right sum by rounding (bounded by
+    (n - 1) * eps * sum(|x|)); validation compares floats with the suite's tolerance
+    (`TestSuite.abs_tol` times the vector's scale), which covers that reordering for the
+    lists the suites draw;
+  - histogram: `bins[e] += v` as `atomicAdd` on the bin (exact for ints).
+An iteration's private scalars are locals of the thread; nothing is allocated on the device.
 
-Key contracts: `parallel_kernel(fn, names)` returns (kernel source, host function source)
-or None when fn does not have one of these shapes; it never changes what fn computes.
+Key contracts: `lower_parallel(fn, names)` returns the kernel and host function source,
+or raises UnsupportedProgram(NOT_DATA_PARALLEL) when fn has no data-parallel loop.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
 
-from tolk.ir.body import (
-    Append, Assign, BinOp, BinOpKind, BoolOp, Call, Compare, Const, Expr, ForEach, ForRange, If,
-    IfExp, Index, IndexAssign, ListLit, ListRepeat, Name, Return, Stmt, UnaryOp,
-)
+from tolk.errors import UnsupportedProgram
+from tolk.ir.body import Append, Assign, Call, Const, Expr, If, Index, IndexAssign, ListRepeat, Name
 from tolk.ir.function import Function, Signature
+from tolk.ir.parallel import NOT_DATA_PARALLEL, ParallelLoop, parallel_loop, reduction_update
 from tolk.ir.types import INT, IRType, Kind
 from tolk.toolchains.cuda.contract import host_header
-from tolk.toolchains.cuda.lowering_abi import cond, kernel_params, launch_args
+from tolk.toolchains.cuda.lowering_abi import cond, kernel_params
 from tolk.toolchains.cuda.lowering_exprs import coerce, ctype, lower_expr
 
-__all__ = ["parallel_kernel", "BLOCK"]
+__all__ = ["lower_parallel", "BLOCK"]
 
-#: threads per block of every parallel kernel
+#: threads per block of every kernel
 BLOCK = 256
-_PURE_CALLS = frozenset({"len", "abs", "int", "float", "min", "max"})
+_IDENTITY = {"sum": "0", "count": "0", "min": "9223372036854775807LL",
+             "max": "(-9223372036854775807LL - 1)", "any": "false", "all": "true"}
 
 
-@dataclass(frozen=True, slots=True)
-class _Shape:
-    kind: str  # "map" (append once per element) | "fill" (out[i] = ... into [c] * n) | "reduce"
-    prefix: tuple[Assign, ...]
-    var: str  # the loop variable
-    over: str | None  # ForEach: the list parameter iterated; ForRange: None (var = index)
-    count: Expr  # number of iterations (int)
-    out_len: str | None  # map/fill: the list parameter whose length the result has
-    body: tuple[Stmt, ...] = ()  # map/fill: the loop body (writes of the element only)
-    cond: Expr | None = None  # reduce: the guard, if any
-    value: Expr | None = None  # reduce: the addend
-    init: Expr | None = None  # reduce: the initial value; fill: the filler element
+def _host_rewrite(e: Expr, sig: Signature) -> Expr:
+    """len(P) and a guarded len(m[0]) as names of the host function's size parameters."""
+    rank = {p.name: p.type.rank for p in sig.params}
+    if isinstance(e, Call) and e.func == "len":
+        a = e.args[0]
+        if isinstance(a, Name):
+            return Name(f"{a.id}#{'rows' if rank[a.id] == 2 else 'len'}", INT)
+        if isinstance(a, Index) and isinstance(a.target, Name):
+            return Name(f"{a.target.id}#cols", INT)
+    if not dataclasses.is_dataclass(e):
+        return e
+    changes = {}
+    for f in dataclasses.fields(e):
+        v = getattr(e, f.name)
+        if isinstance(v, tuple) and v and not isinstance(v[0], IRType):
+            changes[f.name] = tuple(_host_rewrite(x, sig) if dataclasses.is_dataclass(x) else x
+                                    for x in v)
+        elif dataclasses.is_dataclass(v) and not isinstance(v, IRType):
+            changes[f.name] = _host_rewrite(v, sig)
+    return dataclasses.replace(e, **changes) if changes else e
 
 
-def _pure(e: Expr, scalars: frozenset[str], lists: frozenset[str]) -> bool:
-    """Reads only scalars and list parameters' elements/lengths; allocates nothing."""
-    match e:
-        case Const():
-            return e.type.kind is not Kind.STR
-        case Name():
-            return e.id in scalars or (e.id in lists and e.type.kind is Kind.LIST)
-        case BinOp() | Compare():
-            return (e.left.type.kind is not Kind.STR and _pure(e.left, scalars, lists)
-                    and _pure(e.right, scalars, lists))
-        case UnaryOp():
-            return _pure(e.operand, scalars, lists)
-        case BoolOp():
-            return all(_pure(v, scalars, lists) for v in e.values)
-        case IfExp():
-            return all(_pure(x, scalars, lists) for x in (e.cond, e.then, e.orelse))
-        case Index():
-            return (isinstance(e.target, Name) and e.target.id in lists and e.type.is_numeric
-                    and _pure(e.index, scalars, lists))
-        case Call():
-            if e.func not in _PURE_CALLS or (e.func in ("min", "max") and len(e.args) != 2):
-                return False
-            return all(_pure(a, scalars, lists) for a in e.args)
-    return False
+class _Host:
+    """Host-side expressions: parameters by their contract names, prefix scalars lw_s<k>."""
+
+    def __init__(self, sig: Signature, loop: ParallelLoop) -> None:
+        self.sig = sig
+        self.names: dict[str, str] = {}
+        for p in sig.params:
+            self.names[p.name] = p.name
+            for part in ("len", "rows", "cols"):
+                self.names[f"{p.name}#{part}"] = f"{p.name}_{part}"
+        for k, st in enumerate(loop.prefix):
+            self.names[st.target] = f"lw_s{k}"
+
+    def expr(self, e: Expr, want: IRType | None = None) -> str:
+        code = lower_expr(_host_rewrite(e, self.sig), self.names)
+        return coerce(code, e.type, want) if want is not None else code
 
 
-def _len_of_param(e: Expr, lists: frozenset[str]) -> str | None:
-    if isinstance(e, Call) and e.func == "len" and isinstance(e.args[0], Name) \
-            and e.args[0].id in lists:
-        return e.args[0].id
-    return None
+class _Body:
+    """Lowers one iteration: CudaStmts, with the result's writes and the accumulator's
+    updates redirected to the kernel's buffers (built lazily: lowering imports us)."""
+
+    @staticmethod
+    def make(loop: ParallelLoop, elem: IRType | None):
+        from tolk.toolchains.cuda.lowering import CudaStmts, Scope, lower_stmts  # noqa: F401
+
+        r = loop.result
+
+        class Stmts(CudaStmts):
+            def append(self, st: Append, s: Scope):  # type: ignore[override]
+                if st.target != r or elem is None:
+                    raise UnsupportedProgram(NOT_DATA_PARALLEL, "append")
+                return (f"lw_dst[lw_t] = {coerce(lower_expr(st.value, s.names), st.value.type, elem)};",)
+
+            def indexassign(self, st: IndexAssign, s: Scope):  # type: ignore[override]
+                if st.target != r or elem is None:
+                    raise UnsupportedProgram(NOT_DATA_PARALLEL, "index_assign")
+                ix = [lower_expr(i, s.names) for i in st.indices]
+                if loop.kind == "histogram":
+                    v = coerce(lower_expr(st.value.right, s.names),  # type: ignore[attr-defined]
+                               st.value.right.type, INT)  # type: ignore[attr-defined]
+                    return ("atomicAdd(reinterpret_cast<unsigned long long*>("
+                            f"&lw_dst[lw::norm_index({ix[0]}, lw_m)]), "
+                            f"static_cast<unsigned long long>({v}));",)
+                v = coerce(lower_expr(st.value, s.names), st.value.type, elem)
+                if len(ix) == 2:
+                    return (f"lw_dst[lw::norm_index({ix[0]}, lw_rows) * lw_cols + "
+                            f"lw::norm_index({ix[1]}, lw_cols)] = {v};",)
+                return (f"lw_dst[lw::norm_index({ix[0]}, lw_m)] = {v};",)
+
+            def assign(self, st: Assign, s: Scope):  # type: ignore[override]
+                if st.target == r:
+                    return _update(st, s)
+                return super().assign(st, s)
+
+            def if_(self, st: If, s: Scope):  # type: ignore[override]
+                if loop.kind == "reduce" and reduction_update(st, r)[0]:
+                    return _update(st, s)
+                return super().if_(st, s)
+
+        def _update(st, s):
+            op, guard, value = reduction_update(st, r)
+            t = s.types[r]
+            if op in ("any", "all"):
+                return (f"if ({cond(lower_expr(guard, s.names))}) lw_p = "
+                        f"{'true' if op == 'any' else 'false'};",)
+            v = coerce(lower_expr(value, s.names), value.type, t)
+            if op in ("min", "max"):
+                return (f"lw_p = lw::{op}2<long long>(lw_p, {v});",)
+            if t.kind is Kind.INT:
+                return (f"lw_p = lw::add(lw_p, {v});",)
+            return (f"lw_p = lw_p + {v};",)
+
+        return Stmts(), Scope, lower_stmts
 
 
-def _appends_once(stmts: tuple[Stmt, ...], out: str, scalars: frozenset[str],
-                  lists: frozenset[str]) -> bool:
-    """Every path through stmts appends exactly one pure value to out and does nothing else."""
-    if len(stmts) != 1:
-        return False
-    st = stmts[0]
-    if isinstance(st, Append):
-        return st.target == out and _pure(st.value, scalars, lists)
-    return isinstance(st, If) and _pure(st.cond, scalars, lists) \
-        and _appends_once(st.body, out, scalars, lists) \
-        and _appends_once(st.orelse, out, scalars, lists)
-
-
-def _fills(stmts: tuple[Stmt, ...], out: str, var: str, scalars: frozenset[str],
-           lists: frozenset[str]) -> bool:
-    """stmts only assign pure values to out[var] (under pure conditions)."""
-    for st in stmts:
-        if isinstance(st, IndexAssign):
-            if not (st.target == out and len(st.indices) == 1 and isinstance(st.indices[0], Name)
-                    and st.indices[0].id == var and _pure(st.value, scalars, lists)):
-                return False
-        elif isinstance(st, If):
-            if not (_pure(st.cond, scalars, lists) and _fills(st.body, out, var, scalars, lists)
-                    and _fills(st.orelse, out, var, scalars, lists)):
-                return False
-        else:
-            return False
-    return True
-
-
-def _element_writes(stmts: tuple[Stmt, ...], names: dict[str, str], elem: IRType) -> list[str]:
-    """The map/fill body with every write of the element as `lw_dst[lw_t] = ...;`."""
-    lines: list[str] = []
-    for st in stmts:
-        if isinstance(st, (Append, IndexAssign)):
-            value = coerce(lower_expr(st.value, names), st.value.type, elem)
-            lines.append(f"lw_dst[lw_t] = {value};")
-        elif isinstance(st, If):
-            lines.append(f"if ({cond(lower_expr(st.cond, names))}) {{")
-            lines += ["    " + ln for ln in _element_writes(st.body, names, elem)]
-            orelse = st.orelse
-            while len(orelse) == 1 and isinstance(orelse[0], If):
-                lines.append(f"}} else if ({cond(lower_expr(orelse[0].cond, names))}) {{")
-                lines += ["    " + ln for ln in _element_writes(orelse[0].body, names, elem)]
-                orelse = orelse[0].orelse
-            if orelse:
-                lines.append("} else {")
-                lines += ["    " + ln for ln in _element_writes(orelse, names, elem)]
-            lines.append("}")
-    return lines
-
-
-def _shape(fn: Function) -> _Shape | None:
+def lower_parallel(fn: Function, names: dict[str, str]) -> tuple[str, str]:
+    loop = parallel_loop(fn)
+    if loop is None:
+        raise UnsupportedProgram(NOT_DATA_PARALLEL, fn.name)
     sig = fn.signature
-    body = fn.body or ()
-    if any(p.type.rank == 2 for p in sig.params) or len(body) < 3:
-        return None
-    lists = frozenset(p.name for p in sig.params if p.type.rank == 1)
-    scalars = {p.name for p in sig.params if p.type.is_numeric}
-    if fn.mutated_params:
-        return None
-    types = {v.name: v.type for v in fn.locals}
-    *pre, loop, ret = body
-    if not (isinstance(ret, Return) and isinstance(ret.value, Name)):
-        return None
-    acc = ret.value.id
-    inits = [st for st in pre if isinstance(st, Assign) and st.target == acc]
-    if len(inits) != 1 or acc in scalars:
-        return None
-    init = inits[0]
-    head = [st for st in pre if st is not init]
-    for st in head:
-        if not (isinstance(st, Assign) and st.target in types and types[st.target].is_numeric
-                and st.target not in scalars and _pure(st.value, frozenset(scalars), lists)):
-            return None
-        scalars.add(st.target)
-    if isinstance(loop, ForEach):
-        if not (isinstance(loop.iterable, Name) and loop.iterable.id in lists
-                and loop.iterable.type.elem.is_numeric):
-            return None
-        over: str | None = loop.iterable.id
-        count: Expr = Call("len", (loop.iterable,), INT)
-    elif isinstance(loop, ForRange):
-        if not (isinstance(loop.start, Const) and loop.start.value == 0 and loop.step == 1
-                and _pure(loop.stop, frozenset(scalars), lists)):
-            return None
-        over, count = None, loop.stop
-    else:
-        return None
-    if loop.var in scalars or loop.var == acc or types.get(loop.var) not in (
-            None, INT) and over is None:
-        return None
-    inner = frozenset(scalars | {loop.var})
-    acc_t = types.get(acc)
-    # map / fill: build the result list, element i from iteration i only
-    if acc_t is not None and acc_t.rank == 1 and sig.returns == acc_t:
-        n_src = _len_of_param(count, lists)
-        if isinstance(init.value, ListLit) and not init.value.elems and n_src is not None \
-                and _appends_once(loop.body, acc, inner, lists):
-            return _Shape("map", tuple(head), loop.var, over, count, n_src, loop.body)
-        fill_src = (_len_of_param(init.value.count, lists)
-                    if isinstance(init.value, ListRepeat) else None)
-        if fill_src is not None and over is None \
-                and _pure(init.value.elem, frozenset(), frozenset()) \
-                and loop.body and _fills(loop.body, acc, loop.var, inner, lists):
-            return _Shape("fill", tuple(head), loop.var, over, count, fill_src, loop.body,
-                          init=init.value.elem)
-        return None
-    stmts = loop.body
-    cond = None
-    if len(stmts) == 1 and isinstance(stmts[0], If) and not stmts[0].orelse:
-        cond, stmts = stmts[0].cond, stmts[0].body
-        if not _pure(cond, inner, lists):
-            return None
-    if len(stmts) != 1:
-        return None
-    st = stmts[0]
-    # reduce: an int accumulator that only ever gains an addend
-    if acc_t == INT and sig.returns == INT and isinstance(init.value, Const) \
-            and isinstance(st, Assign) and st.target == acc and isinstance(st.value, BinOp) \
-            and st.value.op is BinOpKind.ADD and isinstance(st.value.left, Name) \
-            and st.value.left.id == acc and st.value.right.type.kind in (Kind.INT, Kind.BOOL) \
-            and _pure(st.value.right, inner, lists):
-        return _Shape("reduce", tuple(head), loop.var, over, count, None, cond=cond,
-                      value=st.value.right, init=init.value)
-    return None
+    types = {v.name: v.type for v in fn.locals} | {p.name: p.type for p in sig.params}
+    host = _Host(sig, loop)
+    ret = sig.returns
+    elem = ret.scalar if ret.rank >= 1 else None
+    emitter, Scope, lower_stmts = _Body.make(loop, elem)
+    decls, _ = kernel_params(sig)
+    decls = [d.replace("* lw_a", "* __restrict__ lw_a") for d in decls]
+    decls += [f"{ctype(types[st.target])} lw_s{k}" for k, st in enumerate(loop.prefix)]
+    decls += [f"long long lw_lo{d}, long long lw_n{d}" for d in range(len(loop.dims))]
+    kernel: list[str] = [*_bind_params(sig, names)]
+    kernel += [f"{ctype(types[st.target])} {names[st.target]} = lw_s{k};"
+               for k, st in enumerate(loop.prefix)]
+    scope = Scope(names, types, ret, "")
+    body = list(lower_stmts(loop.body, scope, "", emitter))
+    privates = [f"{ctype(t)} {names[n]} = {{}};" for n, t in loop.private]
+    d0 = loop.dims[0]
+    kind = loop.kind
+    if kind == "reduce":
+        acc_t = types[loop.result]
+        decls.append(f"{'unsigned int' if acc_t.kind is Kind.BOOL else ctype(acc_t)}* lw_acc")
+        ident = "0.0" if acc_t.kind is Kind.FLOAT else _IDENTITY[loop.op]
+        kernel.append(f"{ctype(acc_t)} lw_p = {ident};")
+        work, item = "lw_n0", _item(sig, names, types, d0, "lw_lo0 + lw_t")
+        per = [*item, *privates, *body]
+        combine = _combine(loop.op, acc_t)
+    elif len(loop.dims) == 2:
+        decls += [f"{ctype(elem)}* lw_dst", "long long lw_rows", "long long lw_cols"]
+        d1 = loop.dims[1]
+        fill = coerce(lower_expr(loop.init.elem.elem, {}), loop.init.elem.elem.type, elem)
+        kernel += ["long long lw_hi0 = lw_lo0 + lw_n0, lw_hi1 = lw_lo1 + lw_n1;",
+                   "long long lw_r = lw_rows > lw_hi0 ? lw_rows : lw_hi0;",
+                   "long long lw_c = lw_cols > lw_hi1 ? lw_cols : lw_hi1;"]
+        work = "lw_r * lw_c"
+        per = ["long long lw_i = lw_t / lw_c, lw_j = lw_t % lw_c;",
+               f"if (lw_i < lw_rows && lw_j < lw_cols) lw_dst[lw_i * lw_cols + lw_j] = {fill};",
+               "if (lw_i >= lw_lo0 && lw_i < lw_hi0 && lw_j >= lw_lo1 && lw_j < lw_hi1) {",
+               f"    long long {names[d0.var]} = lw_i;", f"    long long {names[d1.var]} = lw_j;",
+               *("    " + x for x in [*privates, *body]), "}"]
+        combine = []
+    elif kind == "histogram" or loop.appends:
+        decls += [f"{ctype(elem)}* lw_dst", "long long lw_m"]
+        work = "lw_n0"
+        per = [*_item(sig, names, types, d0, "lw_lo0 + lw_t"), *privates, *body]
+        combine = []
+    else:  # out = [c] * m, written at out[var]
+        decls += [f"{ctype(elem)}* lw_dst", "long long lw_m"]
+        fill = coerce(lower_expr(loop.init.elem, {}), loop.init.elem.type, elem)
+        kernel.append("long long lw_hi0 = lw_lo0 + lw_n0;")
+        work = "(lw_m > lw_hi0 ? lw_m : lw_hi0)"
+        per = [f"if (lw_t < lw_m) lw_dst[lw_t] = {fill};",
+               "if (lw_t >= lw_lo0 && lw_t < lw_hi0) {",
+               f"    long long {names[d0.var]} = lw_t;",
+               *("    " + x for x in [*privates, *body]), "}"]
+        combine = []
+    src = "\n".join([
+        f"// {_WHAT[kind]}",
+        f"__global__ void lw_kernel({', '.join(decls)}) {{",
+        *("    " + x for x in kernel),
+        "    long long lw_stride = static_cast<long long>(blockDim.x) * gridDim.x;",
+        "    for (long long lw_t = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x;"
+        f" lw_t < {work}; lw_t += lw_stride) {{",
+        *("        " + x for x in per),
+        "    }",
+        *("    " + x for x in combine),
+        "}",
+    ])
+    return src, _host_function(sig, loop, host, types, elem)
 
 
-def _param_locals(sig: Signature, names: dict[str, str]) -> list[str]:
-    """Kernel lines that give each parameter its body name (lists as stack List headers:
-    no arena, so threads allocate nothing)."""
+_WHAT = {
+    "map": "Element-wise map: one thread per element (grid-stride loop).",
+    "stencil": "Stencil: one thread per output element, reading its neighbours (grid-stride).",
+    "rows": "Row operation: one thread per row (grid-stride loop).",
+    "matvec": "Matrix-vector product: one thread per output element (grid-stride loop).",
+    "map2d": "2-D map: one thread per output element (grid-stride loop).",
+    "matmul": "Matrix product: one thread per output element (grid-stride loop).",
+    "reduce": "Reduction: a private partial per thread, combined once with an atomic.",
+    "histogram": "Histogram: one thread per input element, atomicAdd on its bin.",
+}
+
+
+def _bind_params(sig: Signature, names: dict[str, str]) -> list[str]:
     lines = []
     for i, p in enumerate(sig.params):
         t, a, n = p.type, f"lw_a{i}", names[p.name]
         if t.rank == 1:
-            e = ctype(t.elem)
-            lines += [f"lw::List<{e}> lw_l{i}{{{a}, {a}_len, {a}_len}};",
-                      f"lw::List<{e}>* {n} = &lw_l{i};"]
-        elif t.kind is Kind.STR:
-            lines.append(f"lw::Str {n}{{{a}, {a}_len}};")
+            lines += [f"const lw::List<{ctype(t.elem)}> lw_v{i}{{{a}, {a}_len}};",
+                      f"const lw::List<{ctype(t.elem)}>* {n} = &lw_v{i};"]
+        elif t.rank == 2:
+            e = ctype(t.scalar)
+            lines += [f"const lw::Mat<{e}> lw_v{i}{{{a}, {a}_rows, {a}_cols}};",
+                      f"const lw::Mat<{e}>* {n} = &lw_v{i};"]
         else:
             lines.append(f"{ctype(t)} {n} = {a};")
     return lines
 
 
-def parallel_kernel(fn: Function, names: dict[str, str]) -> tuple[str, str] | None:
-    shape = _shape(fn)
-    if shape is None:
-        return None
-    sig = fn.signature
-    types = {v.name: v.type for v in fn.locals} | {p.name: p.type for p in sig.params}
-    decls, _ = kernel_params(sig)
-    body = [*_param_locals(sig, names)]
-    for st in shape.prefix:
+def _item(sig: Signature, names: dict[str, str], types: dict[str, IRType], d, index: str
+          ) -> list[str]:
+    """The loop variable of the iteration at `index`."""
+    if d.over is not None:
+        t = types[d.var]
+        return [f"{ctype(t)} {names[d.var]} = "
+                f"{coerce(f'lw::at({names[d.over]}, lw_t)', types[d.over].elem, t)};"]
+    return [f"long long {names[d.var]} = {index};"]
+
+
+def _combine(op: str, t: IRType) -> list[str]:
+    if op in ("any", "all"):
+        return ["if (lw_p) atomicOr(lw_acc, 1u);" if op == "any"
+                else "if (!lw_p) atomicAnd(lw_acc, 0u);"]
+    if t.kind is Kind.FLOAT:
+        return ["atomicAdd(lw_acc, lw_p);"]
+    if op in ("min", "max"):
+        return [f"atomic{op.capitalize()}(lw_acc, lw_p);"]
+    return ["atomicAdd(reinterpret_cast<unsigned long long*>(lw_acc), "
+            "static_cast<unsigned long long>(lw_p));"]
+
+
+def _host_function(sig: Signature, loop: ParallelLoop, host: _Host, types: dict[str, IRType],
+                   elem: IRType | None) -> str:
+    lines = ["lw::Status lw_st;"]
+    for k, st in enumerate(loop.prefix):
         t = types[st.target]
-        body.append(f"{ctype(t)} {names[st.target]} = "
-                    f"{coerce(lower_expr(st.value, names), st.value.type, t)};")
-    var_t = types.get(shape.var, INT)
-    count = coerce(lower_expr(shape.count, names), shape.count.type, INT)
-    body.append(f"long long lw_n = {count};")
-    t = "lw_t"
-    item = (f"lw::at({names[shape.over]}, {t})" if shape.over else t)
-    elem_t = types[shape.over].elem if shape.over else INT
-    loop = [f"{ctype(var_t)} {names[shape.var]} = {coerce(item, elem_t, var_t)};"]
-    bound = "lw_n"
-    if shape.kind in ("map", "fill"):
-        out_t = sig.returns.elem
-        loop += _element_writes(shape.body, names, out_t)
-        decls = [*decls, f"{ctype(out_t)}* lw_dst"]
-        what = "Element-wise map: one thread per element (grid-stride loop)."
-    if shape.kind == "fill":
-        # Element i is first the filler, then whatever iteration i writes: one thread does
-        # both, in that order. An iteration past the result's end is Python's IndexError.
-        fill = coerce(lower_expr(shape.init, {}), shape.init.type, sig.returns.elem)
-        body.append(f"long long lw_m = lw::len({names[shape.out_len]});")
-        bound = "(lw_n > lw_m ? lw_n : lw_m)"
-        loop = [f"if ({t} < lw_m) lw_dst[{t}] = {fill};", f"if ({t} < lw_n) {{",
-                f"    if ({t} >= lw_m) __trap();", *("    " + ln for ln in loop), "}"]
-        what = "Element-wise fill of [c] * n: one thread per element (grid-stride loop)."
-    if shape.kind == "reduce":
-        value = coerce(lower_expr(shape.value, names), shape.value.type, INT)
-        add = (f"atomicAdd(reinterpret_cast<unsigned long long*>(lw_acc), "
-               f"static_cast<unsigned long long>({value}));")
-        loop += [f"if ({cond(lower_expr(shape.cond, names))}) {{", f"    {add}", "}"] \
-            if shape.cond is not None else [add]
-        decls = [*decls, "long long* lw_acc"]
-        what = ("Int reduction: one thread per element, 64-bit atomicAdd (wraps exactly "
-                "like the sequential int64 sum).")
-    kernel = "\n".join([
-        f"// {what}",
-        f"__global__ void lw_kernel({', '.join(decls)}) {{",
-        *("    " + ln for ln in body),
-        f"    long long lw_stride = static_cast<long long>(blockDim.x) * gridDim.x;",
-        f"    for (long long {t} = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x;"
-        f" {t} < {bound}; {t} += lw_stride) {{",
-        *("        " + ln for ln in loop),
-        "    }",
-        "}",
-    ])
-    return kernel, _host(sig, shape, launch_args(sig))
-
-
-def _host(sig: Signature, shape: _Shape, args: list[str]) -> str:
-    lines = []
-    frees = []
+        lines.append(f"{ctype(t)} lw_s{k} = {host.expr(st.value, t)};")
+    args: list[str] = []
+    frees: list[str] = []
     for i, p in enumerate(sig.params):
-        if p.type.kind is Kind.STR or p.type.rank == 1:
-            lines.append(f"auto* lw_d{i} = lw::to_device({p.name}, {p.name}_len);")
-            frees.append(f"cudaFree(lw_d{i});")
-    if shape.kind in ("map", "fill"):
-        e = ctype(sig.returns.elem)
-        lines += [f"long long lw_n = {shape.out_len}_len;",
-                  f"{e}* lw_dst = nullptr;",
-                  f"cudaMalloc(&lw_dst, sizeof({e}) * static_cast<size_t>(lw_n > 0 ? lw_n : 1));"]
-        out_arg, frees = "lw_dst", [*frees, "cudaFree(lw_dst);"]
-        grid = "lw_n"
+        t = p.type
+        if t.rank == 1:
+            lines.append(f"auto* lw_d{i} = lw::to_device(lw_st, {p.name}, {p.name}_len);")
+            args += [f"lw_d{i}", f"{p.name}_len"]
+            frees.append(f"lw_d{i}")
+        elif t.rank == 2:
+            lines.append(f"auto* lw_d{i} = lw::to_device(lw_st, {p.name}, "
+                         f"{p.name}_rows * {p.name}_cols);")
+            args += [f"lw_d{i}", f"{p.name}_rows", f"{p.name}_cols"]
+            frees.append(f"lw_d{i}")
+        else:
+            args.append(p.name)
+    args += [f"lw_s{k}" for k in range(len(loop.prefix))]
+    for k, d in enumerate(loop.dims):
+        lo, hi = host.expr(d.start, INT), host.expr(d.stop, INT)
+        lines += [f"long long lw_lo{k} = {lo};",
+                  f"long long lw_n{k} = {hi} - lw_lo{k} > 0 ? {hi} - lw_lo{k} : 0;"]
+        args += [f"lw_lo{k}", f"lw_n{k}"]
+    tail: list[str] = []
+    if loop.kind == "reduce":
+        t = types[loop.result]
+        init = host.expr(loop.init, t)
+        if t.kind is Kind.BOOL:
+            lines += [f"unsigned int lw_h = ({init}) ? 1u : 0u;"]
+            acc_ct = "unsigned int"
+        else:
+            lines += [f"{ctype(t)} lw_h = {init};"]
+            acc_ct = ctype(t)
+        lines += ["auto* lw_acc = lw::to_device(lw_st, &lw_h, 1);"]
+        args.append("lw_acc")
+        frees.append("lw_acc")
+        work = "lw_n0"
+        tail = ["lw::copy_out(lw_st, &lw_h, lw_acc, 1);"]
+        del acc_ct
+    elif len(loop.dims) == 2:
+        init = loop.init
+        assert isinstance(init, ListRepeat) and isinstance(init.elem, ListRepeat) and elem
+        e = ctype(elem)
+        rows, cols = host.expr(init.count, INT), host.expr(init.elem.count, INT)
+        lines += [f"long long lw_rows = {rows} > 0 ? {rows} : 0;",
+                  f"long long lw_cols = lw_rows > 0 && {cols} > 0 ? {cols} : 0;",
+                  f"{e}* lw_dst = lw::device_buffer<{e}>(lw_st, lw_rows * lw_cols);"]
+        args += ["lw_dst", "lw_rows", "lw_cols"]
+        frees.append("lw_dst")
+        work = ("(lw_rows > lw_lo0 + lw_n0 ? lw_rows : lw_lo0 + lw_n0) * "
+                "(lw_cols > lw_lo1 + lw_n1 ? lw_cols : lw_lo1 + lw_n1)")
+        tail = ["*out_rows = lw_rows;", "*out_cols = lw_cols;",
+                "if (lw_rows * lw_cols <= out_cap) "
+                "lw::copy_out(lw_st, out, lw_dst, lw_rows * lw_cols);"]
     else:
-        init = lower_expr(shape.init, {}) if shape.init is not None else "0LL"
-        lines += [f"long long lw_init = {init};", "long long* lw_acc = nullptr;",
-                  "cudaMalloc(&lw_acc, sizeof(long long));",
-                  "cudaMemcpy(lw_acc, &lw_init, sizeof lw_init, cudaMemcpyHostToDevice);"]
-        out_arg, frees = "lw_acc", [*frees, "cudaFree(lw_acc);"]
-        grid = "lw_count"
-        # The iteration count is only known on the device; a grid of one block per BLOCK
-        # elements of the longest list input covers every element via the stride loop.
-        lens = [f"{p.name}_len" for p in sig.params if p.type.rank == 1]
-        lines.append(f"long long lw_count = {_max_expr(lens)};")
-    lines += [
-        f"long long lw_blocks = ({grid} + {BLOCK - 1}) / {BLOCK};",
-        "unsigned int lw_grid = static_cast<unsigned int>("
-        "lw_blocks < 1 ? 1 : lw_blocks > 65535 ? 65535 : lw_blocks);",
-        f"lw_kernel<<<lw_grid, {BLOCK}>>>({', '.join([*args, out_arg])});",
-    ]
-    if shape.kind in ("map", "fill"):
-        lines += ["*out_len = lw_n;", "if (lw_n <= out_cap) lw::copy_out(out, lw_dst, lw_n);"]
-    else:
-        lines += ["long long lw_r = 0;",
-                  "cudaMemcpy(&lw_r, lw_acc, sizeof lw_r, cudaMemcpyDeviceToHost);"]
-    lines += frees
-    if shape.kind == "reduce":
-        lines.append("return lw_r;")
+        assert elem is not None
+        e = ctype(elem)
+        if loop.appends:
+            lines.append("long long lw_m = lw_n0;")
+            work = "lw_n0"
+        else:
+            init = loop.init
+            assert isinstance(init, ListRepeat)
+            m = host.expr(init.count, INT)
+            lines.append(f"long long lw_m = {m} > 0 ? {m} : 0;")
+            work = "(lw_m > lw_lo0 + lw_n0 ? lw_m : lw_lo0 + lw_n0)"
+        if loop.kind == "histogram":
+            fill = coerce(lower_expr(loop.init.elem, {}), loop.init.elem.type, elem)
+            lines += [f"std::vector<{e}> lw_h(static_cast<size_t>(lw_m > 0 ? lw_m : 1), {fill});",
+                      "auto* lw_dst = lw::to_device(lw_st, lw_h.data(), lw_m);"]
+            work = "lw_n0"
+        else:
+            lines.append(f"{e}* lw_dst = lw::device_buffer<{e}>(lw_st, lw_m);")
+        args += ["lw_dst", "lw_m"]
+        frees.append("lw_dst")
+        tail = ["*out_len = lw_m;", "if (lw_m <= out_cap) lw::copy_out(lw_st, out, lw_dst, lw_m);"]
+    lines += [f"long long lw_work = {work};",
+              "if (lw_st.err == cudaSuccess) {",
+              f"    lw_kernel<<<lw::blocks_for(lw_work, {BLOCK}), {BLOCK}>>>({', '.join(args)});",
+              "    lw_st.ok(cudaGetLastError());",
+              "}",
+              *tail,
+              *(f"if ({f}) lw_st.ok(cudaFree({f}));" for f in frees)]
+    if loop.kind == "reduce":
+        t = types[loop.result]
+        lines.append("return lw_h != 0;" if t.kind is Kind.BOOL else "return lw_h;")
     return host_header(sig) + " {\n" + "\n".join("    " + ln for ln in lines) + "\n}"
 
 
-def _max_expr(lens: list[str]) -> str:
-    if not lens:
-        return "1"
-    out = lens[0]
-    for n in lens[1:]:
-        out = f"({out} > {n} ? {out} : {n})"
-    return out
+_ = Const
