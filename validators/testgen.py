@@ -9,9 +9,9 @@ while lines or branches stay uncovered, later rounds draw from a small domain
 `coverage_rounds`, stopping after two rounds in a row add no coverage. Then the contract
 rounds (validators/domain.py `contract_inputs`: ints at the int32/int53/int64 and decimal
 edges, strings and lists at the targets' limits, float magnitudes, pairwise boundary
-combinations) are always drawn and run (untraced); an input among them that times out is
-dropped (`contract_timeout`), not a rejection. The reference then runs again, untraced, under a second hash seed over every
-input; any input whose two results differ makes the function nondeterministic (exceptions
+combinations) are always drawn and run (untraced); an input among them that times out
+is dropped (`contract_timeout`), not a rejection. The reference then runs again,
+untraced, under a second hash seed over every input; any input whose two results differ makes the function nondeterministic (exceptions
 compare by type and normalised message: reference.same_outcome). Vector
 hygiene (validators/hygiene.py) drops what a requested target cannot represent, with a
 reason per drop recorded in `TestSuite.notes`. The kept set is at most `max_vectors`
@@ -30,12 +30,14 @@ rejected `reference:weak_suite`.
 Key contracts: `build_test_suite` returns a `TestSuite` or a `Rejected` (stage TESTGEN)
 whose reason is one of `REASONS`; it never raises for anything the reference does.
 The raised-on-most-inputs check counts the generated inputs only (the contract rounds
-probe limits where raising is common). `reference:timeout` is the slow-reference filter (an input over its time limit, or the
-run over its wall clock). Notes are `inputs:N`, `vectors:N`, `rounds:N`, `coverage:L/B`
-`mutants:<killed>/<distinguishable>` (with `mutants_unreached:N` when some could not run),
-`pool:N` (inputs of the mutation search) and `dropped:<why>:<count>` with <why> in raised / not_run / too_large /
-int64_intermediate / contract_timeout or a hygiene reason (validators.hygiene.REASONS). Shown vectors are picked deterministically: small,
-without empty arguments, with distinct expected values where possible.
+probe limits where raising is common). `reference:timeout` is the slow-reference filter
+(an input over its time limit, or the run over its wall clock). Notes are `inputs:N`,
+`vectors:N`, `rounds:N`, `coverage:L/B`, `mutants:<killed>/<distinguishable>` (with
+`mutants_unreached:N` when some could not run), `pool:N` (usable inputs of the mutation
+search) and `dropped:<why>:<count>` with <why> in raised / not_run / too_large /
+int64_intermediate / contract_timeout / contract_run or a hygiene reason
+(validators.hygiene.REASONS). Shown vectors are picked deterministically: small, without
+empty arguments, with distinct expected values where possible.
 """
 
 from __future__ import annotations
@@ -222,7 +224,7 @@ def build_test_suite(fn: Function, *, n_inputs: int = 60, n_shown: int = 3, seed
         added, score, n_dist, mut_notes, survivors = _mutation_search(
             fn, [v for v, _ in kept], chosen, seen, seed=seed, budget=mutation_budget,
             max_mutants=max_mutants, max_added=max_cover_vectors, langs=langs,
-            policy=policy, timeout_s=input_timeout_s, executor=executor, int64=int64)
+            executor=executor)
         vectors += added
     notes = [f"inputs:{len(inputs)}", f"vectors:{len(vectors)}", f"rounds:{rounds}"]
     if report.line is not None:
@@ -253,8 +255,7 @@ def _unusable(args: tuple[Any, ...], o: InputOutcome, sig: Any, langs: Sequence[
 
 def _mutation_search(fn: Function, usable: list[Vector], chosen: list[int], seen: set[str], *,
                      seed: int, budget: int, max_mutants: int, max_added: int,
-                     langs: Sequence[str], policy: SandboxPolicy, timeout_s: float,
-                     executor: str, int64: bool,
+                     langs: Sequence[str], executor: str,
                      ) -> tuple[list[Vector], float, int, list[str], list[str]]:
     """Vectors added by the cover, the mutation score, the distinguishable count, notes
     and the surviving mutants' descriptions (see validators/suite_mutation.py)."""
