@@ -1,0 +1,212 @@
+"""Rows carry their tests; `tolk verify` re-validates a run, a Hub folder or an hf: repo.
+
+A real run (fortran, cobol, julia) over two seed functions with julia hidden
+($TOLK_JULIA at nothing), so julia's candidates end `unverified` and are published in the
+`unverified` config; verify with julia back promotes them (issue 21's acceptance).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests._julia import require_julia
+from tests._local_hub import LocalHub
+from tolk.corpus.card import split_front_matter
+from tolk.corpus.row_tests import suite_of
+from tolk.corpus.verify import load_rows, verify_rows
+from tolk.errors import ConfigError
+from tolk.flows.cli_publish import add_publish_parser, publish_command
+from tolk.flows.cli_verify import add_verify_parser, verify_command
+
+REPO = "someone/tolk-verify"
+SOURCE = ("def add3(a: int, b: int, c: int) -> int:\n    return a + b + c\n\n"
+          "def mix3(a: int, b: int, c: int) -> int:\n    t = 0\n    for i in range(3):\n"
+          "        if a > i:\n            t += b - i\n        else:\n            t -= c\n"
+          "    return t\n")
+
+
+def _args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="tolk")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_publish_parser(sub)
+    add_verify_parser(sub, ["auto", "bwrap", "podman", "docker", "host"])
+    return parser.parse_args(list(argv))
+
+
+def _report(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> Path:
+    """`tolk publish --dry-run` of a run made with julia hidden."""
+    from tolk.flows.build_corpus import build_corpus
+    from tolk.flows.config import BuildConfig
+
+    root = tmp_path_factory.mktemp("verify-run")
+    (root / "src").mkdir()
+    (root / "src" / "tiny.py").write_text(SOURCE)
+    out = root / "out"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TOLK_JULIA", str(root / "no-julia-here"))  # runtime_problem() non-None
+        summary = build_corpus(BuildConfig(source=str(root / "src"), out=str(out),
+                                           langs=["fortran", "cobol", "julia"], n_inputs=10))
+    assert summary.passed["fortran"] == summary.passed["cobol"] == 2
+    assert summary.passed["julia"] == 0
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens: no network
+        assert publish_command(_args("publish", str(out), "--repo", REPO, "--dry-run")) == 0
+    return out / "hub"
+
+
+@pytest.mark.slow
+def test_published_rows_carry_their_tests_and_load(folder: Path, tmp_path: Path) -> None:
+    import datasets
+
+    meta, body = split_front_matter((folder / "README.md").read_text())
+    assert [c["config_name"] for c in meta["configs"]] == ["cobol", "fortran", "unverified"]
+    assert "`tests`" in body and "tolk verify" in body
+    for lang in ("fortran", "cobol"):
+        ds = datasets.load_dataset(str(folder), name=lang, split="train",
+                                   cache_dir=str(tmp_path / "cache"))
+        assert ds.num_rows == 2
+        for row in ds:
+            sig, suite = suite_of(row)
+            assert sig.name == row["function"]
+            assert len(suite.vectors) == row["vectors_total"] == row["vectors_passed"] > 0
+            assert any(v.shown for v in suite.vectors) and any(not v.shown for v in suite.vectors)
+            assert suite.rel_tol > 0 and json.loads(row["tests"])["abs_tol"] == suite.abs_tol
+            assert row["function"] in row["contract"]
+            assert row["toolchain_command"].split()[0] == {"fortran": "gfortran",
+                                                          "cobol": "cobc"}[lang]
+            assert "-fcheck=all" in row["toolchain_command"] or lang == "cobol"
+    pending = datasets.load_dataset(str(folder), name="unverified", split="train",
+                                    cache_dir=str(tmp_path / "cache"))
+    assert sorted(pending["function"]) == ["add3", "mix3"] and set(pending["lang"]) == {"julia"}
+    assert set(pending["ran_on"]) == {"static-only"} and set(pending["vectors_passed"]) == {0}
+    assert all(suite_of(r)[1].vectors for r in pending)
+
+
+@pytest.mark.slow
+def test_verify_passes_every_row_of_the_folder(folder: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    require_julia()
+    report = tmp_path / "report.jsonl"
+    assert verify_command(_args("verify", str(folder), "--report", str(report))) == 0
+    rows = _report(report)
+    assert len(rows) == 6 and {r["status"] for r in rows} == {"passed"}
+    assert all(r["passed"] == r["total"] > 0 for r in rows)
+    julia = [r for r in rows if r["lang"] == "julia"]
+    assert {r["origin"] for r in julia} == {"unverified"}
+    assert all(r["ran_on"].startswith("bwrap") or r["ran_on"].startswith("podman")
+               for r in julia)
+    printed = capsys.readouterr().out
+    assert "FAILED" not in printed and f"report: {report}" in printed
+
+
+def _corrupt(folder: Path, dest: Path, lang: str, change) -> str:
+    """Copy the folder, change one row of `lang` with change(row) -> row; its id."""
+    shutil.copytree(folder, dest)
+    (shard,) = sorted((dest / "data" / lang).glob("*.parquet"))
+    df = pl.read_parquet(shard)
+    rows = df.to_dicts()
+    target = next(i for i, r in enumerate(rows) if r["function"] == "add3")
+    rows[target] = change(rows[target], rows)
+    pl.DataFrame(rows, schema=df.schema).write_parquet(shard)
+    return rows[target]["id"]
+
+
+@pytest.mark.slow
+def test_verify_reports_exactly_the_row_whose_expected_value_was_changed(
+        folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def bump_expected(row: dict, _: list[dict]) -> dict:
+        tests = json.loads(row["tests"])
+        tests["vectors"][0][1] += 1
+        return {**row, "tests": json.dumps(tests)}
+
+    bad = _corrupt(folder, tmp_path / "f", "cobol", bump_expected)
+    report = tmp_path / "report.jsonl"
+    assert verify_command(_args("verify", str(tmp_path / "f"), "--config", "cobol",
+                                "--config", "fortran", "--report", str(report))) == 1
+    rows = _report(report)
+    failed = [r for r in rows if r["status"] != "passed"]
+    assert len(rows) == 4 and [r["id"] for r in failed] == [bad]
+    assert failed[0]["status"] == "wrong_answer" and failed[0]["failing_vector"]["index"] == 0
+    printed = capsys.readouterr().out
+    assert [line.split()[2] for line in printed.splitlines() if line.startswith("FAILED")] == [bad]
+
+
+@pytest.mark.slow
+def test_verify_reports_exactly_the_row_whose_code_was_changed(
+        folder: Path, tmp_path: Path) -> None:
+    def other_body(row: dict, rows: list[dict]) -> dict:
+        mul = next(r for r in rows if r["function"] == "mix3")
+        return {**row, "target_code": mul["target_code"].replace("mix3", "add3")}
+
+    bad = _corrupt(folder, tmp_path / "f", "fortran", other_body)
+    report = tmp_path / "report.jsonl"
+    assert verify_command(_args("verify", str(tmp_path / "f"), "--config", "fortran",
+                                "--report", str(report))) == 1
+    failed = [r for r in _report(report) if r["status"] != "passed"]
+    assert [r["id"] for r in failed] == [bad]
+    assert failed[0]["status"] in ("wrong_answer", "runtime_error")
+
+
+@pytest.mark.slow
+def test_verify_write_promotes_unverified_julia_rows(folder: Path, tmp_path: Path) -> None:
+    import datasets
+
+    require_julia()
+    dest = tmp_path / "verified"
+    assert verify_command(_args("verify", str(folder), "--write", str(dest))) == 0
+    meta, body = split_front_matter((dest / "README.md").read_text())
+    assert [c["config_name"] for c in meta["configs"]] == ["cobol", "fortran", "julia"]
+    assert "promoted 2" in body and not (dest / "data" / "unverified").exists()
+    julia = datasets.load_dataset(str(dest), name="julia", split="train",
+                                  cache_dir=str(tmp_path / "cache"))
+    assert sorted(julia["function"]) == ["add3", "mix3"]
+    assert "static-only" not in set(julia["ran_on"])
+    assert all(r["vectors_passed"] == r["vectors_total"] > 0 for r in julia)
+    assert all(r["prompt"] and "```julia" in r["response"] for r in julia)
+    assert len(_report(dest / "verify.jsonl")) == 6
+
+
+@pytest.mark.slow
+def test_verify_reads_an_hf_repo_from_the_loopback_hub(
+        folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import huggingface_hub.constants as hf_constants
+
+    from tolk.corpus.publish import publish_folder
+
+    monkeypatch.setattr(hf_constants, "HF_HUB_DISABLE_XET", True)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    monkeypatch.setenv("HF_TOKEN", "hf_verify_secret")
+    with LocalHub(token="hf_verify_secret") as hub:
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        publish_folder(folder, REPO)
+        report = tmp_path / "report.jsonl"
+        code = verify_command(_args("verify", f"hf:{REPO}@main", "--config", "fortran",
+                                    "--report", str(report)))
+        with pytest.raises(ConfigError, match="cannot download"):
+            load_rows("hf:someone/absent", tmp_path / "w")
+    rows = _report(report)
+    assert code == 0 and len(rows) == 2 and {r["status"] for r in rows} == {"passed"}
+
+
+def test_rows_without_tests_are_reported_not_skipped(tmp_path: Path) -> None:
+    from tolk.corpus.store import SAMPLE_SCHEMA
+
+    row = {c: None for c in SAMPLE_SCHEMA}
+    row.update(id="x1", lang="fortran", function="f", target_code="", ran_on="bwrap",
+               ir_signature=json.dumps({"name": "f", "params": [["a", "int"]], "returns": "int"}))
+    frame = pl.DataFrame([row], schema=SAMPLE_SCHEMA).with_columns(origin=pl.lit("sample"))
+    (check,) = verify_rows(frame)
+    assert check.status == "no_tests" and "no tests" in check.reason and check.id == "x1"
+    with pytest.raises(ConfigError, match="neither a run output directory"):
+        load_rows(str(tmp_path), tmp_path / "w")
