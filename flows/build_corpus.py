@@ -14,7 +14,7 @@ Key contracts:
 - Planning streams: programs are read lazily from the source and at most
   `shards_in_flight` shards are held in memory at once (bounded queue = backpressure
   between reading and validating).
-- A run killed at any point (SIGKILL) and started again ends with exactly the rows of an
+- A run killed at any point (SIGKILL, or SIGTERM/SIGINT: flows.shutdown) and started again ends with exactly the rows of an
   uninterrupted run: completed shards are skipped, the shard in flight is recomputed and
   replaces any partial files (store.py writes stats last).
 - Shards run through the flow's task runner with `.submit()`: the default thread runner
@@ -43,6 +43,7 @@ from typing import Any, Iterator, Literal, NamedTuple, Sequence
 
 from prefect import Flow, flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import TerminationSignal
 from prefect.runtime import flow_run
 from pydantic import BaseModel
 
@@ -55,6 +56,9 @@ from tolk.flows.config import BuildConfig
 from tolk.flows.runlog import (log_event, mark_run_finished, mark_run_started,
                                write_json_atomic, write_timing)
 from tolk.flows.shard import process_shard
+from tolk.flows.procs import STOPPING
+from tolk.flows.shutdown import run_token, stop_run
+from tolk.flows.watchdog import RunStopping
 from tolk.ir.function import Program, content_id
 from tolk.lang import Lang
 from tolk.outcome import Rejected
@@ -234,6 +238,8 @@ def run_shard(shard: str, items: Sequence[Program | Rejected], config: BuildConf
               host=socket.gethostname(), pid=os.getpid())
     res = process_shard(items, config, run_id=run_id, shard=shard,
                         on_program_done=_progress_writer(out, shard, len(items)))
+    if STOPPING.is_set():  # stopped on a signal: items may have lost their workers to it
+        raise RunStopping(f"shard {shard} not stored: the run is stopping")
     write_shard(out, shard, res.samples, res.rejects, dict(res.stats),
                 unverified=res.unverified)
     end = time.time()
@@ -311,9 +317,16 @@ def build_corpus(config: BuildConfig, shards_in_flight: int = 1) -> RunSummary:
         while pending:
             skipped += _collect(*pending.popleft(), out, run_id, failed) is False
         state = "failed" if failed else "completed"
+    except (TerminationSignal, KeyboardInterrupt) as exc:
+        signame = "SIGTERM" if isinstance(exc, TerminationSignal) else "SIGINT"
+        if run_token():  # under `tolk run`: stop everything now (never returns)
+            stop_run(out, signame)
+        state = "interrupted"
+        raise
     finally:
-        report = _finish(out, config, run_id, time.time() - t0)
+        # The state first: the report shows it.
         mark_run_finished(out, state, shards_failed=[s for s, _ in failed])
+        report = _finish(out, config, run_id, time.time() - t0)
         log_event(out, "run_finished", run_id=run_id, state=state,
                   seconds=round(time.time() - t0, 3), failed=len(failed))
     if failed:

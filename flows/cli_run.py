@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tolk.corpus.funnel import Funnel, compute_funnel
+from tolk.flows.watchdog import stage_times
 
 if TYPE_CHECKING:
     from tolk.flows.config import BuildConfig
@@ -83,6 +85,15 @@ def print_funnel(funnel: Funnel, langs: list[str], console: Console) -> None:
             st.add_row(r.strategy, r.lang, str(r.tested), str(r.candidates), str(r.passed),
                        f"{r.pass_at_1:.1%}", f"{r.pass_after_repair:.1%}")
         console.print(st)
+    times = stage_times(funnel.stats)
+    if times:
+        tt = Table(title="time per stage (summed over shards)")
+        for col in ("stage", "items", "wall s", "CPU s", "wall ms/item"):
+            tt.add_column(col, justify="left" if col == "stage" else "right")
+        for stage, items, wall, cpu in times:
+            tt.add_row(stage, str(items), f"{wall:.1f}", f"{cpu:.1f}",
+                       f"{1000 * wall / items:.0f}" if items else "-")
+        console.print(tt)
     speed = funnel.translation_speed()
     if speed is not None:
         console.print(f"translation: {speed.requests} requests, {speed.tokens_in} tokens in, "
@@ -91,10 +102,48 @@ def print_funnel(funnel: Funnel, langs: list[str], console: Console) -> None:
                       "candidates/s", soft_wrap=True)
 
 
-def _watch(out: Path, progress: Progress, stop: threading.Event) -> None:
-    """Poll the per-shard progress files the flow writes (the flow runs in this process)."""
+def _shard_line(row: dict, totals: dict[str, int], passed: dict[str, int]) -> str:
+    """One line per finished shard, with the run's counts so far (--no-progress)."""
+    for k in ("programs", "functions", "samples", "rejects"):
+        totals[k] += int(row.get(k, 0))
+    for lang, n in (row.get("passed") or {}).items():
+        passed[lang] = passed.get(lang, 0) + int(n)
+    langs = " ".join(f"{lang} {n}" for lang, n in sorted(passed.items())) or "none"
+    return (f"shard {row.get('shard', '?')} done in {row['end'] - row['start']:.1f} s; "
+            f"so far: {totals['programs']} programs, {totals['functions']} functions, "
+            f"samples {langs}, rejects {totals['rejects']}")
+
+
+def finished_shards(out: Path) -> set[str]:
+    """Timing files already there: shards finished before this run (not reported again)."""
+    timing = out / "timing"
+    return {p.name for p in timing.glob("*.json")} if timing.exists() else set()
+
+
+def _watch(out: Path, progress: Progress, stop: threading.Event, lines: bool,
+           console: Console, seen: set[str]) -> None:
+    """Poll the per-shard progress files the flow writes (the flow runs in this process);
+    with `lines` (--no-progress), print one line per shard finished by this run (its
+    timing file is not in `seen`)."""
     task = progress.add_task("programs", total=None)
-    while not stop.wait(0.3):
+    timing = out / "timing"
+    totals = {"programs": 0, "functions": 0, "samples": 0, "rejects": 0}
+    passed: dict[str, int] = {}
+    while True:
+        finished = stop.wait(0.3)  # one more pass after the end: the last shard's line
+        if finished and not lines:
+            return
+        if lines:
+            for path in sorted(timing.glob("[!.]*.json")) if timing.exists() else ():
+                if path.name in seen:
+                    continue
+                with contextlib.suppress(ValueError, KeyError, OSError, TypeError):
+                    line = _shard_line(json.loads(path.read_text()), totals, passed)
+                    seen.add(path.name)
+                    console.print(line, soft_wrap=True, highlight=False)
+            if finished:
+                return
+            continue
         plan = out / "plan.json"
         if plan.exists():
             with contextlib.suppress(ValueError, KeyError, OSError):  # being written
@@ -106,6 +155,15 @@ def _watch(out: Path, progress: Progress, stop: threading.Event) -> None:
             with contextlib.suppress(ValueError, KeyError, OSError):
                 done += json.loads(p.read_text())["done"]
         progress.update(task, completed=done)
+
+
+def table_console() -> Console:
+    """stdout for tables: the terminal's width on a terminal; without one (a pipe, a log
+    file), wide enough that rows are not cut at rich's default of 80 columns."""
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=200)
+    return console
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -125,11 +183,18 @@ def run_command(args: argparse.Namespace) -> int:
                          **llm_config_fields(args))
     console = Console(stderr=True)
     out = Path(config.out)
+    from tolk.flows.shutdown import armed, stop_left_behind
+    for p in stop_left_behind(out) if out.is_dir() else ():
+        console.print(f"stopped pid {p.pid} left behind by a killed run: {p.cmd[:100]}",
+                      soft_wrap=True, highlight=False)
     stop = threading.Event()
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+    # SIGTERM/SIGINT stop the run and everything it starts (flows.shutdown).
+    with armed(out), Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console,
                   disable=args.no_progress) as progress:
-        watcher = threading.Thread(target=_watch, args=(out, progress, stop), daemon=True)
+        watcher = threading.Thread(target=_watch, args=(out, progress, stop, args.no_progress,
+                                                        console, finished_shards(out)),
+                                   daemon=True)
         watcher.start()
         try:
             summary = run_build(config, task_runner=getattr(args, "task_runner", "default"),
@@ -140,7 +205,7 @@ def run_command(args: argparse.Namespace) -> int:
             stop.set()
             watcher.join()
     langs = [str(lang) for lang in config.langs]
-    print_funnel(compute_funnel(out, langs), langs, Console())
+    print_funnel(compute_funnel(out, langs), langs, table_console())
     Console().print(f"samples: {out / 'samples'}  rejects: {out / 'rejects'}  "
                     f"(shards {summary.shards}, skipped as complete {summary.shards_skipped})",
                     soft_wrap=True)
@@ -154,5 +219,5 @@ def report_command(args: argparse.Namespace) -> int:
     if langs is None:
         plan = out / "plan.json"
         langs = json.loads(plan.read_text())["config"]["langs"] if plan.exists() else ["fortran"]
-    print_funnel(compute_funnel(out, langs), langs, Console())
+    print_funnel(compute_funnel(out, langs), langs, table_console())
     return 0

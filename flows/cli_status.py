@@ -4,7 +4,9 @@ Key contracts: reads only files (plan.json, plan-shards.jsonl, run.json, stats/,
 timing/, events.jsonl, the samples/rejects parquet of complete shards); never contacts a
 Prefect server and never writes, so it is safe on a directory a run is writing. A run whose
 run.json says "running" but whose process is gone (same host) is reported as killed:
-`tolk run` with the same arguments resumes it.
+`tolk run` with the same arguments resumes it, and the processes it left behind (found by
+the token in their environment, flows.shutdown) are listed; a run stopped by SIGTERM or
+SIGINT says `interrupted`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import polars as pl
 
 from tolk.corpus.store import scan_rejects, scan_samples
 from tolk.flows.runlog import read_run
+from tolk.flows.shutdown import left_behind
 
 __all__ = ["OutputStatus", "summarize", "format_status", "add_status_parser", "status_command"]
 
@@ -29,7 +32,8 @@ __all__ = ["OutputStatus", "summarize", "format_status", "add_status_parser", "s
 @dataclass
 class OutputStatus:
     out: str
-    state: str  # empty | running | completed | failed | killed | running-elsewhere | unknown
+    state: str  # empty | running | completed | failed | interrupted | killed |
+    #             running-elsewhere | unknown
     state_detail: str
     run_id: str = ""
     shards_planned: int = 0
@@ -45,6 +49,7 @@ class OutputStatus:
     in_progress: list[tuple[str, int, int]] = field(default_factory=list)  # shard, done, total
     last_activity: str = ""
     report: str = ""
+    left_behind: list[str] = field(default_factory=list)  # "pid cmd" of a killed run's rest
 
 
 def _pid_alive(pid: int) -> bool:
@@ -88,6 +93,9 @@ def _state(run: dict | None, has_data: bool) -> tuple[str, str]:
         return ("unknown", "no run.json (written by an older tolk?)") if has_data else \
             ("empty", "nothing has run here")
     state = str(run.get("state", "unknown"))
+    if state == "interrupted":
+        return state, (f"stopped by {run.get('signal', 'a signal')} at "
+                       f"{run.get('finished_at', '?')}; run the same command again to resume")
     if state != "running":
         return state, f"finished {run.get('finished_at', '?')}"
     host, pid = run.get("host", ""), int(run.get("pid", 0) or 0)
@@ -136,6 +144,8 @@ def summarize(out: Path) -> OutputStatus:
         last_activity=datetime.fromtimestamp(max(mtimes), timezone.utc).isoformat(
             timespec="seconds") if mtimes else "",
         report=str(report) if report.exists() else "",
+        left_behind=[f"{p.pid} {p.cmd[:100]}" for p in left_behind(out)]
+        if state == "killed" else [],
     )
 
 
@@ -156,6 +166,8 @@ def format_status(s: OutputStatus) -> list[str]:
              f"rejects:       {s.rejects}"]
     for shard, done, total in s.in_progress:
         lines.append(f"in progress:   {shard} {done}/{total} programs")
+    for proc in s.left_behind:
+        lines.append(f"left behind:   pid {proc} (the next `tolk run` here stops it)")
     lines.append(f"last activity: {s.last_activity or '-'}")
     lines.append(f"report:        {s.report or '- (written at the end of a run)'}")
     return lines

@@ -20,14 +20,18 @@ import contextlib
 import ctypes
 import os
 import signal
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["RUN_MARK", "ProcInfo", "descendants", "marked", "kill_all", "die_with_parent",
+__all__ = ["STOPPING", "RUN_MARK", "ProcInfo", "descendants", "marked", "kill_all", "die_with_parent",
            "pid_alive"]
 
 RUN_MARK = "TOLK_RUN_MARK"
+# Set once this process is stopping (flows.shutdown): from then on no new worker starts
+# and no shard is stored, since its items may have lost their workers to the stop.
+STOPPING = threading.Event()
 _PR_SET_PDEATHSIG = 1
 
 

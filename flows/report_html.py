@@ -23,6 +23,7 @@ from tolk.corpus.funnel import Funnel, compute_funnel
 from tolk.corpus.store import scan_rejects, scan_samples
 from tolk.flows.cli_status import OutputStatus, summarize
 from tolk.flows.runlog import read_timings
+from tolk.flows.watchdog import stage_times
 
 __all__ = ["ReportData", "collect", "render", "write_report", "top_failures",
            "throughput_series", "publish_artifacts"]
@@ -157,7 +158,7 @@ h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #dd
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:3px 8px;
 text-align:left;vertical-align:top}th{background:#f4f4f4}td.n{text-align:right}
 svg.chart text{font-size:12px;fill:#222}.empty{color:#888;font-style:italic}
-.state-running{color:#1a7f37}.state-killed,.state-failed{color:#cf222e}
+.state-running{color:#1a7f37}.state-killed,.state-failed,.state-interrupted{color:#cf222e}
 code,.detail{font-family:ui-monospace,Menlo,monospace;font-size:12px}
 .detail{white-space:pre-wrap;word-break:break-all;max-width:520px}
 """
@@ -231,7 +232,13 @@ def _throughput_section(d: ReportData) -> str:
             ("wall seconds (first start to last end)", f"{wall:.1f}"),
             ("shard seconds (sum)", f"{busy:.1f}"), ("programs per minute", f"{rate:.1f}"),
             ("hosts", ", ".join(hosts))]
-    return chart + _table(("measure", "value"), rows)
+    stages = [(stage, items, f"{wall:.1f}", f"{cpu:.1f}",
+               f"{1000 * wall / items:.0f}" if items else "-")
+              for stage, items, wall, cpu in stage_times(d.funnel.stats)]
+    per_stage = ("<h3>Time per stage (summed over shards)</h3>" + _table(
+        ("stage", "items", "wall s", "CPU s", "wall ms/item"), stages, numeric=(1, 2, 3, 4))
+        if stages else "")
+    return chart + _table(("measure", "value"), rows) + per_stage
 
 
 def render(d: ReportData) -> str:

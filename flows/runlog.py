@@ -2,7 +2,8 @@
 
 Files in an output directory (all small, all JSON):
 
-    run.json            who runs here: run_id, pid, host, started_at, state, finished_at
+    run.json            who runs here: run_id, pid, host, started_at, state (running,
+                        completed, failed, interrupted), finished_at, mark (flows.procs)
     events.jsonl        structured log, one JSON object a line (run/shard events)
     timing/<shard>.json per-shard start/end times and counts (throughput over the run)
 
@@ -62,9 +63,12 @@ def read_events(out: Path) -> Iterator[dict[str, Any]]:
 
 
 def mark_run_started(out: Path, run_id: str) -> None:
+    # "mark": the token in the environment of every process the run starts (flows.procs),
+    # so what a SIGKILLed run left behind can be found later.
     write_json_atomic(out / "run.json", {
         "run_id": run_id, "pid": os.getpid(), "host": socket.gethostname(),
-        "started_at": now_iso(), "state": "running"})
+        "started_at": now_iso(), "state": "running",
+        "mark": os.environ.get("TOLK_RUN_MARK", "")})
 
 
 def mark_run_finished(out: Path, state: str, **extra: Any) -> None:

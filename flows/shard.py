@@ -27,7 +27,7 @@ from tolk.flows.config import BuildConfig
 from tolk.corpus.filters import FilterLimits
 from tolk.flows.concurrency import TransientError, is_transient
 from tolk.flows.stages import FrontendCtx, frontend_job, lowering_job, testgen_job
-from tolk.flows.watchdog import ItemOutcome, StageClock, StageWorker
+from tolk.flows.watchdog import ItemOutcome, StageClock, StageWorker, process_cpu
 from tolk.ir.function import Function, Program, content_id
 from tolk.lang import Lang
 from tolk.outcome import Rejected, Stage
@@ -502,7 +502,7 @@ def process_shard(items: Sequence[Program | Rejected], config: BuildConfig, *, r
                 prepared = _prepare_chunk(work[k:k + chunk], config, watched, clock,
                                           translator is None, run_id, shard)
                 t0 = time.monotonic()
-                c0 = time.thread_time()
+                c0 = process_cpu()  # only validation runs here now
                 if translator is None:
                     _validate_all(prepared, config, limits, versions, run_id, shard, pool)
                 else:
@@ -516,7 +516,7 @@ def process_shard(items: Sequence[Program | Rejected], config: BuildConfig, *, r
                             prep.result.rejects.append(_internal_error(prep.fn, exc, run_id,
                                                                        shard))
                 clock.add("translate+validate" if translator else "validate",
-                          time.monotonic() - t0, time.thread_time() - c0,
+                          time.monotonic() - t0, process_cpu() - c0,
                           f"chunk {k // chunk}", items=len(prepared))
                 for prep in prepared:
                     out.samples.extend(prep.result.samples)

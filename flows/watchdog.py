@@ -35,9 +35,9 @@ from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from typing import Any, Callable, Sequence
 
-from tolk.flows.procs import descendants, die_with_parent, kill_all
+from tolk.flows.procs import STOPPING, descendants, die_with_parent, kill_all
 
-__all__ = ["StageWorker", "ItemOutcome", "StageClock", "Mark"]
+__all__ = ["RunStopping", "StageWorker", "ItemOutcome", "StageClock", "Mark", "process_cpu", "stage_times"]
 
 Mark = Callable[[str], None]
 StageFn = Callable[[Any, Any, Mark], Any]
@@ -57,7 +57,8 @@ class ItemOutcome:
         return not (self.error or self.timed_out or self.crashed)
 
 
-def _cpu() -> float:
+def process_cpu() -> float:
+    """CPU seconds of this process and its reaped children (sandboxes, compilers)."""
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
@@ -76,16 +77,16 @@ def _serve(conn: Connection) -> None:
             os._exit(0)
         for i, item in enumerate(items):
             times: dict[str, tuple[float, float]] = {}
-            current = ["start", time.monotonic(), _cpu()]
+            current = ["start", time.monotonic(), process_cpu()]
 
             def close_stage() -> None:
                 name, w0, c0 = current
                 w, c = times.get(name, (0.0, 0.0))
-                times[name] = (w + time.monotonic() - w0, c + _cpu() - c0)
+                times[name] = (w + time.monotonic() - w0, c + process_cpu() - c0)
 
             def mark(stage: str) -> None:
                 close_stage()
-                current[:] = [stage, time.monotonic(), _cpu()]
+                current[:] = [stage, time.monotonic(), process_cpu()]
                 conn.send(("stage", i, stage))
 
             try:
@@ -103,6 +104,11 @@ def _serve(conn: Connection) -> None:
         conn.send(("end",))
 
 
+class RunStopping(BaseException):
+    """The process is stopping on a signal: the shard must not be stored (not an item's
+    failure, so not an Exception that the shard would turn into a reject)."""
+
+
 class StageWorker:
     """One killable worker process, started on first use and replaced after a kill."""
 
@@ -114,6 +120,8 @@ class StageWorker:
 
     def _start(self) -> Connection:
         if self._conn is None:
+            if STOPPING.is_set():  # the run is being stopped: no new processes
+                raise RunStopping("the run is stopping")
             ctx = get_context("fork")  # the stages' code and any test patch, without imports
             parent, child = ctx.Pipe()
             proc = ctx.Process(target=_serve, args=(child,), daemon=False,
@@ -227,3 +235,12 @@ class StageClock:
 
     def slowest_rows(self) -> dict[str, list[list[Any]]]:
         return {s: [[w, label] for w, label in rows] for s, rows in self.slowest.items()}
+
+
+def stage_times(stats: dict[str, int]) -> list[tuple[str, int, float, float]]:
+    """(stage, items, wall s, CPU s) from summed shard stats, in pipeline order."""
+    order = ["frontend", "testgen", "lowering", "validate", "translate+validate"]
+    stages = [k.split(":", 1)[1] for k in stats if k.startswith("stage_items:")]
+    stages.sort(key=lambda s: (order.index(s) if s in order else len(order), s))
+    return [(s, stats[f"stage_items:{s}"], stats.get(f"stage_wall_ms:{s}", 0) / 1000,
+             stats.get(f"stage_cpu_ms:{s}", 0) / 1000) for s in stages]
