@@ -88,6 +88,7 @@ class LangResult:
     verdicts_batched: dict[str, int] = field(default_factory=dict)
     disagreements: list[str] = field(default_factory=list)
     warmup_ms: dict[str, float] = field(default_factory=dict)  # first warm-up round, per cand
+    floor_rootfs: bool = False  # the floor ran in the toolchain's root filesystem (bare bwrap)
 
 
 def corpus(lang: Lang, tc: Toolchain, n_inputs: int, limit: int | None) -> list[Item]:
@@ -181,7 +182,7 @@ def bench_lang(lang: Lang, args: argparse.Namespace) -> LangResult | str:
     code, sig, _ = items[0]
     compiles = tc.compile_argv(tc.harness_files(sig, code)) is not None
     res = LangResult(str(lang), tc.version(), len(items), compile_only, compiles, batching,
-                     args.batch_size)
+                     args.batch_size, floor_rootfs=bool(_in_rootfs(tc, "/tmp")))
     res.modes, last, first = timed_rounds({
         "floor": lambda: floor(items, tc, not compile_only),
         "single": lambda: [validate_candidate(c, s, t, tc) for c, s, t in items],
@@ -224,7 +225,8 @@ def print_table(results: dict[str, LangResult | str]) -> None:
             print(f"{lang:8} {'-':8} {'-':>4} {'-':>9} {'-':>8} {'-':>10}  {r}")
             continue
         for mode, m in r.modes.items():
-            floor_note = ("no sandbox" if not r.compile_only else
+            floor_note = ("bare bwrap, rootfs as /" if r.floor_rootfs and not r.compile_only else
+                          "no sandbox" if not r.compile_only else
                           "compile only, no sandbox" if r.compiles else "nothing to compile")
             note = {"floor": floor_note,
                     "single": "validate_candidate", "batched": f"validate_batch ({r.batching}, "
