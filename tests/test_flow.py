@@ -52,6 +52,8 @@ def test_build_corpus_flow_stores_samples_and_resumes(tmp_path: Path, prefect_ha
     config = BuildConfig(source=str(src), out=str(out), shard_size=2, n_inputs=30)
     summary = build_corpus(config)
     assert summary.programs == 4 and summary.shards == 2 and summary.shards_skipped == 0
+    # The report is written after the run's final state (it said "running" before).
+    assert 'state <b class="state-completed">' in (out / "report.html").read_text()
     assert summary.verdicts["fortran"].get("harness_error", 0) == 0
     samples = scan_samples(out).collect()
     rejects = scan_rejects(out).collect()
