@@ -31,7 +31,7 @@ from typing import Any, Iterator
 
 from tolk.ir.function import Function, Program, content_id
 from tolk.ir.vectors import TestSuite
-from tolk.validators.compare import Tolerance, values_equal
+from tolk.validators.compare import Tolerance, input_scale, values_equal
 from tolk.validators.mutate import Mutant, all_mutants, sample_mutants
 
 __all__ = ["iter_humaneval", "iter_problems", "humaneval_path", "MutationReport", "mutation_check", "LICENSE"]
@@ -126,10 +126,13 @@ def mutation_check(fn: Function, suite: TestSuite, independent: list[tuple[Any, 
     n = len(per_variant)
     rows = [run.outcomes[i * n:(i + 1) * n] for i in range(len(variants))]
 
-    def passes(o: Any, expected: Any) -> bool:
-        return o.kind is OutcomeKind.OK and values_equal(o.value, expected, ret, tol)
+    ptypes = [p.type for p in fn.signature.params]
 
-    original_passes = all(passes(o, v.expected) for o, v in zip(rows[0], suite.vectors))
+    def passes(o: Any, v: Any) -> bool:
+        return o.kind is OutcomeKind.OK and values_equal(o.value, v.expected, ret, tol,
+                                                         input_scale(v.args, ptypes))
+
+    original_passes = all(passes(o, v) for o, v in zip(rows[0], suite.vectors))
     base = rows[0][len(suite_args):]
     changing = killed = 0
     survivors: list[str] = []
@@ -140,7 +143,7 @@ def mutation_check(fn: Function, suite: TestSuite, independent: list[tuple[Any, 
         if not differs:
             continue
         changing += 1
-        if any(not passes(o, v.expected) for o, v in zip(row, suite.vectors)):
+        if any(not passes(o, v) for o, v in zip(row, suite.vectors)):
             killed += 1
         else:
             survivors.append(f"{m.kind}: {m.description}")

@@ -22,7 +22,7 @@ from tolk.ir.function import Function, content_id
 from tolk.ir.vectors import TestSuite
 from tolk.outcome import Rejected
 from tolk.translators.extract import extract_python
-from tolk.validators.compare import Tolerance, values_equal
+from tolk.validators.compare import Tolerance, input_scale, values_equal
 from tolk.validators.reference import OutcomeKind, RunStatus, run_module
 from tolk.validators.sandbox import SandboxPolicy
 
@@ -93,8 +93,9 @@ def check_rewrite(fn: Function, suite: TestSuite, answer: str, *,
                             f"Running your rewrite failed: {run.status} {run.reason}".strip()
                             + ".")
     for v, out in zip(suite.vectors, run.outcomes, strict=True):
-        ok = out.kind is OutcomeKind.OK and values_equal(out.value, v.expected,
-                                                          fn.signature.returns, tolerance)
+        ok = out.kind is OutcomeKind.OK and values_equal(
+            out.value, v.expected, fn.signature.returns, tolerance,
+            input_scale(v.args, [p.type for p in fn.signature.params]))
         if not ok:
             shown = repr(out.value) if out.kind is OutcomeKind.OK else f"{out.kind}: {out.detail}"
             args = ", ".join(repr(a) for a in v.args)

@@ -38,7 +38,7 @@ from tolk.ir.function import Function, Program, content_id
 from tolk.ir.vectors import TestSuite
 from tolk.outcome import Rejected
 from tolk.toolchains.base import BatchItem, Toolchain
-from tolk.validators.compare import Tolerance, values_equal
+from tolk.validators.compare import Tolerance, input_scale, values_equal
 from tolk.validators.mutate import Mutant, all_mutants, sample_mutants
 from tolk.validators.reference import OutcomeKind, run_reference
 from tolk.validators.domain import contract_inputs, domain_inputs
@@ -211,7 +211,8 @@ def classify_mutant(m: Mutant, mfn: Function, suite: TestSuite, *, tolerance: To
                 f" ({o.detail[:80]})" if o.detail else "")
         elif o.kind is not OutcomeKind.OK:
             first_value = first_value or f"vector {i}: {o.kind} ({o.detail[:80]})"
-        elif not values_equal(o.value, v.expected, ret, tolerance):
+        elif not values_equal(o.value, v.expected, ret, tolerance,
+                              input_scale(v.args, [p.type for p in mfn.signature.params])):
             first_value = first_value or (
                 f"vector {i}: expected {v.expected!r:.60}, got {o.value!r:.60}")
     if first_value:
