@@ -53,6 +53,11 @@ _VIEW_DOCS = {
               "repair_loop) and from validated mutants of published samples (`origin` "
               "mutant: they fail the sample's own test suite); `prompt`/`response`/`content` "
               "as in translate.",
+    "rl": "execution-reward tasks, one per function and language: `prompt` (the Python "
+          "source and the exact target `contract` to implement), `tests` (the suite that "
+          "judges an answer: shown and hidden vectors, tolerances; see the `tests` column "
+          "above) and one validated `reference_solution`; score an answer by running it on "
+          "`tests` (`tolk verify` does exactly that for a row).",
     "unverified": "candidates that compiled (or passed the static checks) but that no "
                   "runtime could run where they were made (CUDA without a GPU, Julia without "
                   "a runtime): NOT validated, never training data; same columns as a "

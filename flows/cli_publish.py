@@ -1,6 +1,6 @@
 """`tolk publish OUT --repo ORG/NAME`: curate a run and publish it as a Hub dataset.
 
-    tolk publish OUT --repo ORG/NAME [--dry-run] [--dest DIR] [--views translate,fim,repair]
+    tolk publish OUT --repo ORG/NAME [--dry-run] [--dest DIR] [--views translate,fim,repair,rl]
                      [--private] [--text-format prompt_response|content] [--max-shard-mb N]
                      [--near-dup-threshold F] [--max-per-source K] [--decontam-ngram N]
                      [--benchmark FILE]... [--no-humaneval] [--license ID]
@@ -42,7 +42,7 @@ def add_publish_parser(subparsers: argparse._SubParsersAction) -> argparse.Argum
                    help="render the folder and list the operations; no network")
     p.add_argument("--dest", default=None, help="folder to render into (default OUT/hub)")
     p.add_argument("--views", type=_views, default=[],
-                   help="extra configs, comma-separated: translate,fim,repair")
+                   help="extra configs, comma-separated: translate,fim,repair,rl")
     p.add_argument("--private", action="store_true", help="create the repo as private")
     p.add_argument("--text-format", choices=["prompt_response", "content"],
                    default="prompt_response", help="text column(s) of the language configs")

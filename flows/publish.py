@@ -34,7 +34,7 @@ from tolk.corpus.publish import (DEFAULT_LARGE_THRESHOLD_BYTES, PublishError, Pu
 __all__ = ["PublishConfig", "PublishSummary", "publish_dataset", "build_folder",
            "publish_command_line", "VIEWS"]
 
-VIEWS = ("translate", "fim", "repair")
+VIEWS = ("translate", "fim", "repair", "rl")
 _FACT_COLUMNS = ["lang", "ran_on", "translator", "strategy", "model", "model_revision",
                  "sampling_params", "toolchain_version", "source_license"]
 
@@ -48,8 +48,8 @@ class PublishConfig(BaseModel):
     private: bool = Field(default=False, description="Create the repo as private")
     dry_run: bool = Field(default=False, description="Render locally and list the operations; "
                           "no network")
-    views: list[Literal["translate", "fim", "repair"]] = Field(
-        default_factory=list, description="Extra configs: translate, fim, repair")
+    views: list[Literal["translate", "fim", "repair", "rl"]] = Field(
+        default_factory=list, description="Extra configs: translate, fim, repair, rl")
     text_format: TextFormat = Field(default="prompt_response",
                                     description="Text column(s): prompt+response, or content")
     max_shard_mb: int = Field(default=256, ge=1, le=10_000, description="Shard size bound (MiB)")
@@ -100,6 +100,9 @@ def _views(kept: pl.LazyFrame, cfg: PublishConfig) -> dict[str, pl.LazyFrame | p
     if "translate" in cfg.views:
         from tolk.corpus.views import translate_view
         built["translate"] = translate_view(kept)
+    if "rl" in cfg.views:
+        from tolk.corpus.views import rl_view
+        built["rl"] = rl_view(kept)
     if "fim" in cfg.views:
         from tolk.corpus.fim import fim_view
         built["fim"] = fim_view(kept)

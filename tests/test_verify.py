@@ -61,7 +61,8 @@ def folder(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> Path:
     assert summary.passed["julia"] == 0
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens: no network
-        assert publish_command(_args("publish", str(out), "--repo", REPO, "--dry-run")) == 0
+        assert publish_command(_args("publish", str(out), "--repo", REPO, "--dry-run",
+                                     "--views", "rl")) == 0
     return out / "hub"
 
 
@@ -70,7 +71,7 @@ def test_published_rows_carry_their_tests_and_load(folder: Path, tmp_path: Path)
     import datasets
 
     meta, body = split_front_matter((folder / "README.md").read_text())
-    assert [c["config_name"] for c in meta["configs"]] == ["cobol", "fortran", "unverified"]
+    assert [c["config_name"] for c in meta["configs"]] == ["cobol", "fortran", "rl", "unverified"]
     assert "`tests`" in body and "tolk verify" in body
     for lang in ("fortran", "cobol"):
         ds = datasets.load_dataset(str(folder), name=lang, split="train",
@@ -166,7 +167,7 @@ def test_verify_write_promotes_unverified_julia_rows(folder: Path, tmp_path: Pat
     dest = tmp_path / "verified"
     assert verify_command(_args("verify", str(folder), "--write", str(dest))) == 0
     meta, body = split_front_matter((dest / "README.md").read_text())
-    assert [c["config_name"] for c in meta["configs"]] == ["cobol", "fortran", "julia"]
+    assert [c["config_name"] for c in meta["configs"]] == ["cobol", "fortran", "julia"]  # views: not re-made
     assert "promoted 2" in body and not (dest / "data" / "unverified").exists()
     julia = datasets.load_dataset(str(dest), name="julia", split="train",
                                   cache_dir=str(tmp_path / "cache"))
@@ -210,3 +211,30 @@ def test_rows_without_tests_are_reported_not_skipped(tmp_path: Path) -> None:
     assert check.status == "no_tests" and "no tests" in check.reason and check.id == "x1"
     with pytest.raises(ConfigError, match="neither a run output directory"):
         load_rows(str(tmp_path), tmp_path / "w")
+
+
+@pytest.mark.slow
+def test_rl_view_is_one_task_per_function_and_language_scored_by_its_tests(
+        folder: Path, tmp_path: Path) -> None:
+    import datasets
+
+    rl = datasets.load_dataset(str(folder), name="rl", split="train",
+                               cache_dir=str(tmp_path / "cache"))
+    tasks = rl.to_polars()
+    assert tasks.columns[:4] == ["prompt", "tests", "contract", "reference_solution"]
+    assert sorted(zip(tasks["function"], tasks["lang"])) == [
+        ("add3", "cobol"), ("add3", "fortran"), ("mix3", "cobol"), ("mix3", "fortran")]
+    for row in tasks.iter_rows(named=True):
+        assert row["python_source"] in row["prompt"] and row["contract"] in row["prompt"]
+        assert row["reference_solution"] not in row["prompt"]
+    # The reward: an answer is run on the task's tests; the reference earns it, the other
+    # function's answer (renamed to fit the contract) does not.
+    answers = tasks.with_columns(origin=pl.lit("sample"),
+                                 target_code=pl.col("reference_solution"))
+    assert {c.status for c in verify_rows(answers)} == {"passed"}
+    swapped = answers.filter(pl.col("lang") == "fortran").with_columns(
+        target_code=pl.col("target_code").reverse().str.replace_all("add3|mix3", "f_x"))
+    swapped = swapped.with_columns(target_code=pl.struct("target_code", "function").map_elements(
+        lambda r: r["target_code"].replace("f_x", r["function"]), return_dtype=pl.String))
+    statuses = [c.status for c in verify_rows(swapped)]
+    assert len(statuses) == 2 and set(statuses) <= {"wrong_answer", "runtime_error"}
