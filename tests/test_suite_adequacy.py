@@ -199,3 +199,21 @@ def test_suite_json_keeps_the_adequacy_fields() -> None:
     back = TestSuite.from_json(s.to_json(), (), INT)
     assert (back.mutation_score, back.mutants_distinguishable, back.int64_contract) == (0.5, 4, True)
     assert math.isclose(TestSuite.from_json('{"vectors": []}', (), INT).rel_tol, s.rel_tol)
+
+
+def test_bench_suites_reports_before_after_and_scores(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import importlib.util
+    from pathlib import Path
+    bench = Path(__file__).resolve().parents[1] / "bench" / "suites.py"
+    spec = importlib.util.spec_from_file_location("bench_suites", bench)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (tmp_path / "d.py").write_text("def count_pos(xs: list[int]) -> int:\n    c = 0\n"
+                                   "    for x in xs:\n        if x > 0:\n            c += 1\n"
+                                   "    return c\n")
+    assert module.main(["--source", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "1 functions from" in out and "suite building per function: before" in out
+    assert "after: vectors per suite" in out and "mutation score mean 1.0000" in out
+    assert "weak_suite 0/1" in out
