@@ -126,3 +126,22 @@ def test_fortran_column_overrun_is_a_runtime_error() -> None:
                                      "do i = 1, size(m, 1)", "  res = res + m(i, i)", "end do"])
     v = _check(code, MATRIX, MATRIX_SUITE, Lang.FORTRAN)
     assert v.status is VerdictStatus.RUNTIME_ERROR and v.first_failure.index == 1, v.summary()
+
+
+def test_lowered_cobol_stores_minus_two_to_the_63_and_signals_real_overflow() -> None:
+    """GnuCOBOL 3.1.2 raises SIZE ERROR for a result of exactly -2**63; the lowering's
+    handler stores it (in the contract) and signals anything really outside int64."""
+    from tolk.ir.frontend import analyze_program
+    from tolk.ir.function import Function, Program, content_id
+    from tolk.toolchains.cobol.lowering import lower_function
+
+    src = "def dec(x: int) -> int:\n    return x - 1\n"
+    (fn,) = [f for f in analyze_program(Program(content_id(src), "dec.py", src))
+             if isinstance(f, Function)]
+    code = lower_function(fn)
+    ok = _suite(((5,), 4), ((-(2 ** 63) + 1,), -(2 ** 63)))
+    assert _check(code, fn.signature, ok, Lang.COBOL).ok
+    over = _suite(((5,), 4), ((-(2 ** 63),), -(2 ** 63) - 1))  # outside int64: a bad vector
+    v = _check(code, fn.signature, over, Lang.COBOL)
+    assert v.status is VerdictStatus.RUNTIME_ERROR and v.first_failure.index == 1, v.summary()
+    assert "RETURN-CODE 70" in v.runtime_output
