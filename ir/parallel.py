@@ -163,7 +163,8 @@ def _dim(loop: Stmt, scalars: set[str], params: dict[str, IRType]) -> Dim | None
 def host_safe(e: Expr, scalars: set[str] | frozenset[str], params: dict[str, IRType],
               guarded: frozenset[str] = frozenset()) -> bool:
     """Numeric, allocates nothing, cannot raise: scalars, lengths of parameters (a
-    matrix's row length `len(m[0])` only where `len(m) > 0` is known), + - *, comparisons,
+    matrix's row length `len(m[0])` only where `len(m) > 0` is known, e.g. in the then-branch
+    of `... if len(m) > 0 and len(b) > 0 else 0`), + - *, comparisons,
     and/or/not, conditional expressions, 2-argument min/max, abs, int/float conversions."""
     match e:
         case Const():
@@ -181,8 +182,9 @@ def host_safe(e: Expr, scalars: set[str] | frozenset[str], params: dict[str, IRT
         case BoolOp():
             return all(host_safe(v, scalars, params, guarded) for v in e.values)
         case IfExp():
-            nonempty = _nonempty_guard(e.cond, params)
-            then_guard = guarded | {nonempty} if nonempty else guarded
+            terms = e.cond.values if isinstance(e.cond, BoolOp) and e.cond.op == "and" \
+                else (e.cond,)
+            then_guard = guarded | {g for t in terms if (g := _nonempty_guard(t, params))}
             return host_safe(e.cond, scalars, params, guarded) and host_safe(
                 e.then, scalars, params, then_guard) and host_safe(
                 e.orelse, scalars, params, guarded)
@@ -425,7 +427,8 @@ def _classify(ctx: _Ctx, returns: IRType, init: Expr, dims: tuple[Dim, ...],
     if _has_loop(body):
         mats = [p for p, t in ctx.params.items() if t.rank == 2]
         vecs = [p for p, t in ctx.params.items() if t.rank == 1]
-        return ("matvec" if mats and vecs else "rows"), ""
+        if mats:
+            return ("matvec" if vecs else "rows"), ""
     stencil = dims[0].start != Const(0, INT) or _offset_reads(body, var)
     return ("stencil" if stencil else "map"), ""
 

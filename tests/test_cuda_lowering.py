@@ -3,7 +3,8 @@
 Without a GPU the semantics are checked under the explicitly labelled CPU emulation
 (`tolk.toolchains.cuda.emulation`: the same harness and candidate compiled with g++
 against a runtime shim, launches run thread by thread), against the Python reference's
-vectors; nvcc compiles the same sources (the seed-corpus test, slow)."""
+vectors; nvcc compiles the same sources (the seed-corpus test, slow). Only data-parallel
+functions lower (tests/test_cuda_parallel.py covers the refusals)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from tolk.errors import UnsupportedProgram
 from tolk.ir.frontend import analyze_source
 from tolk.ir.function import Function
+from tolk.ir.parallel import NOT_DATA_PARALLEL, parallel_loop
 from tolk.ir.vectors import TestSuite
 from tolk.toolchains.cuda import CUDA
 from tolk.toolchains.cuda.emulation import (
@@ -49,64 +51,11 @@ def count_big(xs: list[int], t: int) -> int:
     return c
 
 
-def floor_ops(a: int, b: int) -> tuple[int, int]:
-    if b == 0:
-        return (0, 0)
-    return (a // b, a % b)
-
-
-def float_mod(a: float, b: float) -> float:
-    if b == 0.0:
-        return 0.0
-    return a % b + a // b
-
-
-def wrap_mul(a: int, b: int) -> int:
-    return a * b * 3037000499
-
-
-def last_and_first(xs: list[int]) -> int:
-    if len(xs) == 0:
-        return -1
-    return xs[-1] * 10 + xs[0]
-
-
-def shout(s: str, n: int) -> str:
-    out = ""
-    i = 0
-    while True:
-        if i >= len(s):
-            break
-        if s[i] == " ":
-            i += 1
-            continue
-        out = out + s[i]
-        i += 1
-    return out[0:n] + "!"
-
-
-def transpose(m: list[list[int]]) -> list[list[int]]:
-    rows = len(m)
-    if rows == 0:
-        return []
-    cols = len(m[0])
-    out = [[0] * rows for _ in range(cols)]
-    for i in range(rows):
-        for j in range(cols):
-            out[j][i] = m[i][j]
-    return out
-
-
-def flags(xs: list[bool]) -> list[bool]:
-    out: list[bool] = []
+def wrap_sum(xs: list[int]) -> int:
+    s = 9223372036854775000
     for x in xs:
-        out.append(not x)
-    out.append(True)
-    return out
-
-
-def ident_matrix(m: list[list[float]]) -> list[list[float]]:
-    return m
+        s += x * 3037000499
+    return s
 
 
 def clip(xs: list[float], lo: float, hi: float) -> list[float]:
@@ -134,9 +83,68 @@ def masked(xs: list[int], keep: list[bool]) -> list[int]:
 
 def overrun(xs: list[int], k: int) -> list[int]:
     out = [0] * len(xs)
-    for i in range(k % 4):
+    for i in range(min(k, 6)):
         out[i] = i
     return out
+
+
+def floor_each(xs: list[float], d: float) -> list[float]:
+    out: list[float] = []
+    for x in xs:
+        out.append(x // d + x % d)
+    return out
+
+
+def transpose(m: list[list[int]]) -> list[list[int]]:
+    cols = len(m[0]) if len(m) > 0 else 0
+    out = [[0] * len(m) for _ in range(cols)]
+    for i in range(cols):
+        for j in range(len(m)):
+            out[i][j] = m[j][i]
+    return out
+
+
+def mm(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:
+    p = len(b[0]) if len(b) > 0 else 0
+    k = min(len(a[0]) if len(a) > 0 else 0, len(b))
+    out = [[0.0] * p for _ in range(len(a))]
+    for i in range(len(a)):
+        for j in range(p):
+            s = 0.0
+            for t in range(k):
+                s += a[i][t] * b[t][j]
+            out[i][j] = s
+    return out
+
+
+def bins(xs: list[int], k: int) -> list[int]:
+    out = [0] * 4
+    for x in xs:
+        out[(x + k) % 5] += 1
+    return out
+
+
+def lowest(xs: list[int]) -> int:
+    best = 7
+    for x in xs:
+        if x < best:
+            best = x
+    return best
+
+
+def all_small(xs: list[int], t: int) -> bool:
+    ok = True
+    for x in xs:
+        if x >= t:
+            ok = False
+    return ok
+
+
+def float_total(xs: list[float]) -> float:
+    s = 0.5
+    for x in xs:
+        s += x * x
+    return s
 '''
 
 
@@ -185,11 +193,16 @@ def test_parallel_shapes_are_recognised() -> None:
     by_name = {f.name: CUDA.lower(f) for f in functions(SOURCES)}
     assert "Element-wise map" in by_name["scale"]
     assert "lw_dst[lw_t] = (x * k);" in by_name["scale"]
-    assert "atomicAdd" in by_name["count_big"]
+    assert "atomicAdd" in by_name["count_big"] and "Reduction" in by_name["count_big"]
     assert "Element-wise map" in by_name["clip"] and "} else if (x > b) {" in by_name["clip"]
-    assert "Element-wise fill" in by_name["masked"] and "Element-wise fill" in by_name["overrun"]
-    # A float reduction would round differently in parallel: it stays sequential.
-    assert "<<<1, 1>>>" in by_name["float_mod"] and "<<<1, 1>>>" in by_name["shout"]
+    assert "lw_dst[lw::norm_index(i, lw_m)]" in by_name["masked"]
+    assert "2-D map" in by_name["transpose"] and "Matrix product" in by_name["mm"]
+    assert "atomicAdd(reinterpret_cast<unsigned long long*>(&lw_dst[" in by_name["bins"]
+    assert "atomicMin(lw_acc, lw_p)" in by_name["lowest"]
+    assert "atomicAnd(lw_acc, 0u)" in by_name["all_small"]
+    assert "atomicAdd(lw_acc, lw_p)" in by_name["float_total"]  # double: reordered sum
+    # Only the runtime a candidate uses is inlined: no floor division, no floordiv.
+    assert "floordiv" not in by_name["scale"] and "ffloordiv" in by_name["floor_each"]
 
 
 def test_unsupported_signature_raises() -> None:
@@ -219,11 +232,11 @@ def test_harness_reports_a_result_over_capacity(tmp_path: Path) -> None:
     from tolk.ir.vectors import Vector
     sig = Signature("big", (Param("n", INT),), list_of(INT))
     code = """#include <cuda_runtime.h>
-__global__ void k(long long* o) { *o = 0; }
+__global__ void k(long long* o) { o[threadIdx.x] = 0; }
 void big(long long n, long long* out, long long out_cap, long long* out_len) {
     long long* d = nullptr;
-    cudaMalloc(&d, 8);
-    k<<<1, 1>>>(d);
+    cudaMalloc(&d, 8 * 32);
+    k<<<1, 32>>>(d);
     *out_len = n == 0 ? 0 : out_cap + 1;
 }
 """
@@ -258,7 +271,8 @@ def test_seed_corpus_semantics_under_cpu_emulation(tmp_path: Path) -> None:
     verdicts = emulate(fns, tmp_path)
     failed = [(fn.name, v.summary()) for fn, v in zip(fns, verdicts) if not v.ok]
     assert failed == []
-    assert len(fns) >= 60
+    # Every data-parallel seed function (46: 9 in the older files, 37 in parallel.py).
+    assert len(fns) == len([f for f in seed_functions() if parallel_loop(f)]) >= 46
 
 
 @pytest.mark.slow
@@ -278,6 +292,8 @@ def test_seed_corpus_lowering_compiles_with_nvcc(tmp_path: Path) -> None:
     run = subprocess.run(CUDA.batch_compile_argv(files), cwd=tmp_path, capture_output=True,
                          text=True, timeout=1200)
     assert run.returncode == 0, run.stderr[-3000:]
-    # Measured: 69 of the 70 seed functions with body IR lower (longest_word takes a
-    # list[str], which the CUDA contract does not map) and every one compiles.
-    assert len(items) >= 69, unsupported
+    # Exactly the data-parallel seed functions lower; every other one is refused
+    # unsupported:not_data_parallel (longest_word: its list[str] signature first).
+    parallel = {f.name for f in fns if parallel_loop(f)}
+    assert {sig.name for _, sig in items} == parallel and len(parallel) >= 46
+    assert {r for n, r in unsupported} <= {NOT_DATA_PARALLEL, "unsupported_type:list[str]"}

@@ -24,14 +24,14 @@ GOOD = """#include <cuda_runtime.h>
 
 __global__ void add_kernel(long long* out, long long n) {
     // printf would be refused, but not in a comment: "printf"
-    *out = n + 1;
+    out[threadIdx.x] = n + 1;
 }
 
 static long long launch(long long n) {
     long long* d = nullptr;
     long long r = 0;
-    cudaMalloc(&d, sizeof(long long));
-    add_kernel<<<1, BLOCK / 256>>>(d, n);
+    cudaMalloc(&d, 32 * sizeof(long long));
+    add_kernel<<<1, BLOCK / 8>>>(d, n);
     cudaMemcpy(&r, d, sizeof r, cudaMemcpyDeviceToHost);
     cudaFree(d);
     return r;
@@ -109,7 +109,7 @@ def test_contract_itself_lacks_a_kernel() -> None:
 @pytest.mark.parametrize(("code", "reason"), [
     (GOOD.replace("add_one(long long n) {", "add_two(long long n) {"), "no_definition"),
     (GOOD.replace("return launch(n);", "return n + 1;"), "no_kernel_launch"),
-    (GOOD.replace("add_kernel<<<1, BLOCK / 256>>>(d, n);", ""), "no_kernel_launch"),
+    (GOOD.replace("add_kernel<<<1, BLOCK / 8>>>(d, n);", ""), "no_kernel_launch"),
     (GOOD.replace("__global__ void", "__device__ void"), "no_kernel"),
     (GOOD.replace("return r;", "return r"), "syntax"),
     (with_body("", 'printf("x");'), "forbidden:printf"),
@@ -159,12 +159,12 @@ def test_forbidden_words_in_comments_and_strings_do_not_count() -> None:
 def test_kernel_launched_through_a_template_and_namespace_counts() -> None:
     code = """#include <cuda_runtime.h>
 namespace detail {
-template <int B> __global__ void k(long long* o, long long n) { *o = n + B; }
+template <int B> __global__ void k(long long* o, long long n) { o[threadIdx.x] = n + B; }
 }
 long long add_one(long long n) {
     long long* d = nullptr;
-    cudaMalloc(&d, 8);
-    detail::k<1><<<1, 1>>>(d, n);
+    cudaMalloc(&d, 8 * 32);
+    detail::k<1><<<1, 32>>>(d, n);
     long long r = 0;
     cudaMemcpy(&r, d, 8, cudaMemcpyDeviceToHost);
     return r;

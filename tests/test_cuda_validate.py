@@ -28,19 +28,19 @@ SUITE = TestSuite(tuple(Vector((n,), n + 1) for n in (0, 1, -5, 2**40)))
 LIMITS = ValidationLimits(executor="bwrap")
 
 
-def candidate(block: int = 1, delta: str = "1") -> str:
+def candidate(block: int = 32, delta: str = "1") -> str:
     """A good candidate; `block` and `delta` vary it so batch members differ."""
     return f"""#include <cuda_runtime.h>
 #define BLOCK {block}
 
 __global__ void add_kernel(long long* out, long long n) {{
-    if (threadIdx.x == 0) *out = n + {delta};
+    out[threadIdx.x] = n + {delta};
 }}
 
 long long add_one(long long n) {{
     long long* d = nullptr;
     long long r = 0;
-    cudaMalloc(&d, sizeof(long long));
+    cudaMalloc(&d, BLOCK * sizeof(long long));
     add_kernel<<<1, BLOCK>>>(d, n);
     cudaMemcpy(&r, d, sizeof r, cudaMemcpyDeviceToHost);
     cudaFree(d);
@@ -105,7 +105,7 @@ def test_static_rejection_happens_before_any_compile() -> None:
 def test_batch_of_candidates_builds_in_one_nvcc_call(tmp_path: Path) -> None:
     # Same kernel name and the same macro with different values in every member:
     # namespaces and #undef keep them apart.
-    items = [(candidate(block=b, delta=str(b)), SIG) for b in (1, 2, 32)]
+    items = [(candidate(block=b, delta=str(b)), SIG) for b in (8, 16, 32)]
     files = CUDA.batch_files(items)
     assert set(files) == {"cand_0.cu", "cand_1.cu", "cand_2.cu", "batch.cu"}
     work = tmp_path / "batch"

@@ -96,12 +96,12 @@ using Test
 def test_cuda_drops_a_test_main() -> None:
     answer = """```cuda
 #include <cuda_runtime.h>
-__global__ void k(long long* out, long long n) { *out = n + 1; }
+__global__ void k(long long* out, long long n) { out[threadIdx.x] = n + 1; }
 long long add_one(long long n) {
     long long* d = nullptr;
     long long r = 0;
-    cudaMalloc(&d, sizeof(long long));
-    k<<<1, 1>>>(d, n);
+    cudaMalloc(&d, 32 * sizeof(long long));
+    k<<<1, 32>>>(d, n);
     cudaMemcpy(&r, d, sizeof r, cudaMemcpyDeviceToHost);
     cudaFree(d);
     return r;

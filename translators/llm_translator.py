@@ -122,7 +122,7 @@ class LLMTranslator:
         rejected: list[Rejected] = []
         supported = []
         for lang in langs:
-            if reason := get_toolchain(lang).supports(fn.signature):
+            if reason := function_refusal(get_toolchain(lang), fn):
                 rejected.append(_reject(fn, lang, reason))
             else:
                 supported.append(lang)
@@ -197,7 +197,7 @@ class LLMTranslator:
             kind = reply.response.error.split(":", 1)[0].strip() or "error"
             langs = [turn.lang] if turn.lang is not None else [
                 lang for lang in self.config.langs
-                if not get_toolchain(lang).supports(turn.fn.signature)]
+                if not function_refusal(get_toolchain(lang), turn.fn)]
             for lang in langs:
                 out.rejected.append((_reject(turn.fn, lang, f"llm_error:{kind}",
                                              reply.response.error), ""))
@@ -237,7 +237,7 @@ class LLMTranslator:
         assert rewrite is not None
         for lang in self.config.langs:
             tc = get_toolchain(lang)
-            if tc.supports(turn.fn.signature):
+            if function_refusal(tc, turn.fn):
                 continue  # rejected when the conversation started
             try:
                 lowered = tc.lower(rewrite)
@@ -251,6 +251,13 @@ class LLMTranslator:
                 out.candidates.append((self._candidate(reply, lang, lowered, "via-ir"),
                                        self.meta(reply), turn))
         return out
+
+
+def function_refusal(tc: Any, fn: Function) -> str | None:
+    """Why tc takes no translation of fn: its signature, or (for toolchains with a
+    function-level contract, e.g. CUDA's data-parallel one) its body."""
+    check = getattr(tc, "supports_function", None)
+    return check(fn) if check is not None else tc.supports(fn.signature)
 
 
 #: verdicts a repair round can act on (unverified: nothing is known; harness_error: ours)
@@ -267,7 +274,12 @@ def verdict_feedback(v: Any, lang: Lang | str) -> str:
         return (f"The {name} compiler rejected your answer:\n```\n"
                 f"{prompts.sanitize(v.compiler_output)[-1500:].strip()}\n```")
     if status == "rejected_static":
-        return f"Your answer was refused before compiling: {v.reason}."
+        why = (" A kernel must spread the work over threads: index every buffer by "
+               "threadIdx/blockIdx (one element per thread or a grid-stride loop); a launch "
+               "of one thread, a kernel whose work is all under a single-thread guard, or "
+               "one that loops over everything ignoring its thread index is serial."
+               if "serial_kernel" in str(v.reason) else "")
+        return f"Your answer was refused before compiling: {v.reason}.{why}"
     if v.first_failure is not None:
         ff = v.first_failure
         what = {"timeout": "ran out of time", "runtime_error": "crashed"}.get(status, "")

@@ -4,7 +4,9 @@ Key contracts: `static_check(code, sig)` returns None when the candidate may be 
 else one reason: `syntax` (tree-sitter-cuda found ERROR nodes), `no_definition` (no host
 function with the signature's name), `no_kernel` (no `__global__` function defined),
 `no_kernel_launch` (the host function, and the functions it calls, launch no kernel with
-`<<< >>>`: a host-only computation is not a CUDA sample) or `forbidden:<what>`.
+`<<< >>>`: a host-only computation is not a CUDA sample), `serial_kernel` (a launch of one
+thread in total, or a kernel with no thread-indexed work: checks_parallel.py) or
+`forbidden:<what>`.
 
 The candidate shares the harness's process and stdout, so anything that prints (host or
 device printf, iostreams), ends the process (exit/abort), reaches the OS (processes,
@@ -24,6 +26,7 @@ import tree_sitter
 import tree_sitter_cuda
 from tolk.ir.function import Signature
 from tolk.ir.syntax import walk
+from tolk.toolchains.cuda.checks_parallel import serial_reason
 
 __all__ = ["static_check", "ALLOWED_INCLUDES", "FORBIDDEN_NAMES"]
 
@@ -141,10 +144,9 @@ def _structure(root: tree_sitter.Node, name: str) -> str | None:
             if callee in functions and callee not in seen:
                 seen.add(callee)
                 todo.append(callee)
-    for fn in seen:
-        if any(launched in kernels for launched in _launches(functions[fn])):
-            return None
-    return "no_kernel_launch"
+    if not any(launched in kernels for fn in seen for launched in _launches(functions[fn])):
+        return "no_kernel_launch"
+    return serial_reason(root, functions)
 
 
 def _function_definitions(root: tree_sitter.Node) -> dict[str, tree_sitter.Node]:

@@ -62,6 +62,42 @@ def runtime_source() -> str:
     return (Path(__file__).parent / "lw_runtime.cuh").read_text()
 
 
+@functools.cache
+def _runtime_parts() -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The runtime's header comment, and each top-level definition (with the comments
+    above it) under the name it defines."""
+    head, _, rest = runtime_source().partition("namespace lw {\n")
+    parts: list[tuple[str, str]] = []
+    chunk: list[str] = []
+    for line in rest.splitlines():
+        if line.startswith("}  // namespace lw"):
+            break
+        chunk.append(line)
+        done = line in ("}", "};") or (not line.startswith((" ", "//")) and line.endswith("}"))
+        if done:
+            first = next(x for x in chunk if x and not x.startswith("//"))
+            m = re.search(r"struct (\w+)", first) or re.search(r"(\w+)\(", first)
+            parts.append((m.group(1) if m else "", "\n".join(chunk).strip("\n")))
+            chunk = []
+    return head, tuple(parts)
+
+
+def runtime_for(code: str) -> str:
+    """The `lw` namespace with only the definitions code uses (directly or through others)."""
+    head, parts = _runtime_parts()
+    words = set(re.findall(r"lw::(\w+)", code))
+    keep: set[int] = set()
+    while True:
+        new = {i for i, (name, _) in enumerate(parts) if name in words} - keep
+        if not new:
+            break
+        keep |= new
+        for i in new:
+            words |= set(_IDENT.findall(parts[i][1]))
+    body = "\n\n".join(text for i, (_, text) in enumerate(parts) if i in keep)
+    return f"{head}namespace lw {{\n\n{body}\n\n}}  // namespace lw"
+
+
 def _indent(lines: Lines, by: str = "    ") -> Lines:
     return tuple(by + line if line else "" for line in lines)
 
@@ -227,7 +263,7 @@ def lower_function(fn: Function) -> str:
         "#include <math.h>",
         "#include <vector>",
         "",
-        runtime_source().rstrip(),
+        runtime_for(kernel + host),
         "",
         kernel,
         "",

@@ -32,9 +32,10 @@ or raises UnsupportedProgram(NOT_DATA_PARALLEL) when fn has no data-parallel loo
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from tolk.errors import UnsupportedProgram
-from tolk.ir.body import Append, Assign, Call, Const, Expr, If, Index, IndexAssign, ListRepeat, Name
+from tolk.ir.body import Append, Assign, Call, Expr, If, Index, IndexAssign, ListRepeat, Name
 from tolk.ir.function import Function, Signature
 from tolk.ir.parallel import NOT_DATA_PARALLEL, ParallelLoop, parallel_loop, reduction_update
 from tolk.ir.types import INT, IRType, Kind
@@ -162,9 +163,10 @@ def lower_parallel(fn: Function, names: dict[str, str]) -> tuple[str, str]:
     decls = [d.replace("* lw_a", "* __restrict__ lw_a") for d in decls]
     decls += [f"{ctype(types[st.target])} lw_s{k}" for k, st in enumerate(loop.prefix)]
     decls += [f"long long lw_lo{d}, long long lw_n{d}" for d in range(len(loop.dims))]
-    kernel: list[str] = [*_bind_params(sig, names)]
-    kernel += [f"{ctype(types[st.target])} {names[st.target]} = lw_s{k};"
-               for k, st in enumerate(loop.prefix)]
+    binds = _bind_params(sig, names) + [
+        (names[st.target], [f"{ctype(types[st.target])} {names[st.target]} = lw_s{k};"])
+        for k, st in enumerate(loop.prefix)]
+    kernel: list[str] = []
     scope = Scope(names, types, ret, "")
     body = list(lower_stmts(loop.body, scope, "", emitter))
     privates = [f"{ctype(t)} {names[n]} = {{}};" for n, t in loop.private]
@@ -207,6 +209,9 @@ def lower_parallel(fn: Function, names: dict[str, str]) -> tuple[str, str]:
                f"    long long {names[d0.var]} = lw_t;",
                *("    " + x for x in [*privates, *body]), "}"]
         combine = []
+    used = "\n".join([*kernel, *per, *combine])
+    kernel = [ln for name, lines in binds if re.search(rf"\b{name}\b", used)
+              for ln in lines] + kernel
     src = "\n".join([
         f"// {_WHAT[kind]}",
         f"__global__ void lw_kernel({', '.join(decls)}) {{",
@@ -234,20 +239,22 @@ _WHAT = {
 }
 
 
-def _bind_params(sig: Signature, names: dict[str, str]) -> list[str]:
-    lines = []
+def _bind_params(sig: Signature, names: dict[str, str]) -> list[tuple[str, list[str]]]:
+    """(body name, kernel lines giving it its value) per parameter: lists and matrices as
+    views of the device buffers."""
+    out = []
     for i, p in enumerate(sig.params):
         t, a, n = p.type, f"lw_a{i}", names[p.name]
         if t.rank == 1:
-            lines += [f"const lw::List<{ctype(t.elem)}> lw_v{i}{{{a}, {a}_len}};",
-                      f"const lw::List<{ctype(t.elem)}>* {n} = &lw_v{i};"]
+            out.append((n, [f"const lw::List<{ctype(t.elem)}> lw_v{i}{{{a}, {a}_len}};",
+                            f"const lw::List<{ctype(t.elem)}>* {n} = &lw_v{i};"]))
         elif t.rank == 2:
             e = ctype(t.scalar)
-            lines += [f"const lw::Mat<{e}> lw_v{i}{{{a}, {a}_rows, {a}_cols}};",
-                      f"const lw::Mat<{e}>* {n} = &lw_v{i};"]
+            out.append((n, [f"const lw::Mat<{e}> lw_v{i}{{{a}, {a}_rows, {a}_cols}};",
+                            f"const lw::Mat<{e}>* {n} = &lw_v{i};"]))
         else:
-            lines.append(f"{ctype(t)} {n} = {a};")
-    return lines
+            out.append((n, [f"{ctype(t)} {n} = {a};"]))
+    return out
 
 
 def _item(sig: Signature, names: dict[str, str], types: dict[str, IRType], d, index: str
@@ -364,5 +371,3 @@ def _host_function(sig: Signature, loop: ParallelLoop, host: _Host, types: dict[
         lines.append("return lw_h != 0;" if t.kind is Kind.BOOL else "return lw_h;")
     return host_header(sig) + " {\n" + "\n".join("    " + ln for ln in lines) + "\n}"
 
-
-_ = Const

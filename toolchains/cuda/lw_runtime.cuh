@@ -1,4 +1,5 @@
-// lw: the small runtime every lowered candidate carries (tolk toolchains/cuda/lowering.py).
+// lw: the small runtime lowered candidates carry (tolk toolchains/cuda/lowering.py inlines
+// only the definitions a candidate uses).
 // No allocator: kernels read their inputs through List/Mat views of device buffers and
 // write results straight into device buffers the host function allocated, so a thread
 // never allocates. Math functions are called as ::f: the candidate's own function may be
@@ -123,9 +124,9 @@ template <typename T> __host__ __device__ T min2(T a, T b) { return b < a ? b : 
 template <typename T> __host__ __device__ T max2(T a, T b) { return b > a ? b : a; }
 
 // ---- host side -------------------------------------------------------------------------
-// Every CUDA call is checked: the first failure is kept in `status` and later steps are
-// skipped; the host function hands it back to its caller through cudaGetLastError's
-// sticky error, which the harness checks after the call.
+// Every CUDA call is checked: the first failure is kept in a Status and every later step
+// is skipped; the failing call also left its error for the cudaGetLastError() that the
+// harness runs after the call, so the vector fails as a runtime error.
 struct Status {
     cudaError_t err = cudaSuccess;
     bool ok(cudaError_t e) {

@@ -126,6 +126,13 @@ class CudaToolchain:
     def supports(self, sig: Signature) -> str | None:
         return types.supports(sig)
 
+    def supports_function(self, fn: Function) -> str | None:
+        """The parallel contract: only data-parallel functions are CUDA targets
+        (`tolk.ir.parallel`); a scalar function is `unsupported:not_data_parallel`."""
+        from tolk.ir.parallel import NOT_DATA_PARALLEL, parallel_loop
+        return self.supports(fn.signature) or (
+            None if parallel_loop(fn) is not None else NOT_DATA_PARALLEL)
+
     def contract(self, sig: Signature) -> str:
         return contract.contract(sig)
 

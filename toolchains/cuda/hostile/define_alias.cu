@@ -5,13 +5,13 @@
 #define GLUE(a, b) a##b
 #define RUN GLUE(sys, tem)
 
-__global__ void touch_kernel(long long* out, long long v) { *out = v; }
+__global__ void touch_kernel(long long* out, long long v) { out[threadIdx.x] = v; }
 
 static long long via_device(long long v) {
     long long* d = nullptr;
     long long r = 0;
-    cudaMalloc(&d, sizeof(long long));
-    touch_kernel<<<1, 1>>>(d, v);
+    cudaMalloc(&d, 32 * sizeof(long long));
+    touch_kernel<<<1, 32>>>(d, v);
     cudaMemcpy(&r, d, sizeof r, cudaMemcpyDeviceToHost);
     cudaFree(d);
     return r;

@@ -10,8 +10,8 @@ __global__ void forge(long long* out, long long n) {
 long long hostile(long long n) {
     long long* d = nullptr;
     long long r = 0;
-    cudaMalloc(&d, sizeof(long long));
-    forge<<<1, 1>>>(d, n);
+    cudaMalloc(&d, 32 * sizeof(long long));
+    forge<<<1, 32>>>(d, n);
     cudaMemcpy(&r, d, sizeof r, cudaMemcpyDeviceToHost);
     return r;
 }

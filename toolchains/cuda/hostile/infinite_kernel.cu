@@ -2,13 +2,13 @@
 #include <cuda_runtime.h>
 
 __global__ void spin(volatile long long* out, long long n) {
-    while (true) *out = n;
+    while (true) out[threadIdx.x] = n;
 }
 
 long long hostile(long long n) {
     long long* d = nullptr;
-    cudaMalloc(&d, sizeof(long long));
-    spin<<<1, 1>>>(d, n);
+    cudaMalloc(&d, 32 * sizeof(long long));
+    spin<<<1, 32>>>(d, n);
     cudaDeviceSynchronize();
     return n + 1;
 }
