@@ -133,6 +133,8 @@ def _parser() -> argparse.ArgumentParser:
     add_check_parser(sub, EXECUTORS)
     from tolk.flows.cli_verify import add_verify_parser
     add_verify_parser(sub, EXECUTORS)
+    from tolk.flows.cli_eval import add_eval_parser
+    add_eval_parser(sub, EXECUTORS, _add_llm_flags, _langs)
     add_toolchains_parser(sub)
     add_sources_parser(sub)
     add_curate_parser(sub)
@@ -180,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             from tolk.flows.cli_check import check_command
             return check_command(args)
+        if args.command == "eval":
+            from tolk.flows.cli_eval import eval_command
+            return eval_command(args)
         if args.command == "verify":
             from tolk.flows.cli_verify import verify_command
             return verify_command(args)
