@@ -121,14 +121,17 @@ class LLMTranslator:
         turns: list[Turn] = []
         rejected: list[Rejected] = []
         supported = []
+        via_ir = self.strategy == "via-ir" or (self.strategy == "draft" and fn.body is None)
         for lang in langs:
-            if reason := function_refusal(get_toolchain(lang), fn):
+            tc = get_toolchain(lang)
+            # A via-ir rewrite is judged (e.g. data-parallel or not) when it is lowered.
+            if reason := tc.supports(fn.signature) if via_ir else function_refusal(tc, fn):
                 rejected.append(_reject(fn, lang, reason))
             else:
                 supported.append(lang)
         if not supported:
             return turns, rejected
-        if self.strategy == "via-ir" or (self.strategy == "draft" and fn.body is None):
+        if via_ir:
             return [Turn(fn, suite, None, self.strategy, prompts.via_ir_messages(fn, suite),
                          tag=tag)], rejected
         for lang in supported:
@@ -197,7 +200,7 @@ class LLMTranslator:
             kind = reply.response.error.split(":", 1)[0].strip() or "error"
             langs = [turn.lang] if turn.lang is not None else [
                 lang for lang in self.config.langs
-                if not function_refusal(get_toolchain(lang), turn.fn)]
+                if not get_toolchain(lang).supports(turn.fn.signature)]
             for lang in langs:
                 out.rejected.append((_reject(turn.fn, lang, f"llm_error:{kind}",
                                              reply.response.error), ""))
@@ -237,7 +240,7 @@ class LLMTranslator:
         assert rewrite is not None
         for lang in self.config.langs:
             tc = get_toolchain(lang)
-            if function_refusal(tc, turn.fn):
+            if tc.supports(turn.fn.signature):
                 continue  # rejected when the conversation started
             try:
                 lowered = tc.lower(rewrite)

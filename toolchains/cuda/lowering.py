@@ -1,14 +1,14 @@
-"""CUDA lowering: a Function's body IR -> a complete candidate `.cu` file (no LLM).
+"""CUDA lowering: a data-parallel Function's body IR -> a complete candidate `.cu` file.
 
-Shape of every lowered candidate (it always launches at least one kernel):
-  - the `lw` runtime (lw_runtime.cuh, inlined: a candidate is one file);
-  - the Python body as a `__device__` function `lw_body`, statement for statement;
-  - a kernel: either the parallel one that lowering_parallel.py recognises (element-wise
-    maps and fills: one thread per element, grid-stride loop; int sums: atomics), or a
-    single-thread kernel `<<<1, 1>>>` that runs `lw_body` sequentially on the device;
-  - the host function of the contract: copies inputs to the device, opens the bump arena
-    that device lists/strings live in, launches, copies results back into the caller's
-    buffers (respecting their capacity) and frees what it allocated.
+Shape of every lowered candidate (lowering_parallel.py builds the kernel and host code):
+  - the `lw` definitions the code uses (from lw_runtime.cuh, inlined: a candidate is one
+    file; no allocator, no arena);
+  - one parallel kernel for the loop `tolk.ir.parallel` found (grid-stride loop over work
+    items; one iteration's statements are lowered here, by `CudaStmts`, with the result's
+    writes and the accumulator's updates redirected by a subclass);
+  - the host function of the contract: evaluates the scalar prefix and sizes, copies
+    inputs to the device, launches, copies the result back into the caller's buffers
+    (respecting their capacity), frees what it allocated, and checks every CUDA call.
 
 Statement quirks handled here (expressions in lowering_exprs.py):
   - `for v in range(a, b, k)` evaluates a and b once and drives a hidden counter; v is
@@ -19,9 +19,10 @@ Statement quirks handled here (expressions in lowering_exprs.py):
     (`read`, `write`, ...) or start with the reserved `lw`/`tolk_` prefixes are renamed.
   - parameters need no copy: the device works on its own copy of every input.
 
-Key contracts: `lower_function(fn)` returns source that passes `checks.static_check` and
-compiles against the harness, or raises `UnsupportedProgram("cuda:<what>")` (or the
-contract's `unsupported_*` reason) rather than emit code whose semantics differ.
+Key contracts: `lower_function(fn)` returns source that passes `checks.static_check` (the
+parallelism checks included) and compiles against the harness, or raises
+`UnsupportedProgram` (`unsupported:not_data_parallel`, `cuda:<what>`, or the contract's
+`unsupported_*` reason) rather than emit code whose semantics differ.
 """
 
 from __future__ import annotations
@@ -37,12 +38,11 @@ from tolk.ir.body import (
     Append, Assign, Break, Continue, ForEach, ForRange, If, IndexAssign, Return, Stmt, TupleLit,
     While,
 )
-from tolk.ir.function import Function, Signature
+from tolk.ir.function import Function
 from tolk.ir.types import INT, IRType, Kind
 from tolk.toolchains.cuda import types
 from tolk.toolchains.cuda.checks import FORBIDDEN_NAMES
-from tolk.toolchains.cuda.contract import host_header
-from tolk.toolchains.cuda.lowering_abi import cond, kernel_params, launch_args
+from tolk.toolchains.cuda.lowering_abi import cond
 from tolk.toolchains.cuda.lowering_exprs import Names, coerce, ctype, lower_expr
 from tolk.toolchains.cuda.lowering_parallel import lower_parallel
 

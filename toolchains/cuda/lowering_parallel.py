@@ -105,7 +105,8 @@ class _Body:
             def append(self, st: Append, s: Scope):  # type: ignore[override]
                 if st.target != r or elem is None:
                     raise UnsupportedProgram(NOT_DATA_PARALLEL, "append")
-                return (f"lw_dst[lw_t] = {coerce(lower_expr(st.value, s.names), st.value.type, elem)};",)
+                v = coerce(lower_expr(st.value, s.names), st.value.type, elem)
+                return (f"lw_dst[lw_t] = {v};",)
 
             def indexassign(self, st: IndexAssign, s: Scope):  # type: ignore[override]
                 if st.target != r or elem is None:
