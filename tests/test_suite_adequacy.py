@@ -217,3 +217,14 @@ def test_bench_suites_reports_before_after_and_scores(tmp_path, capsys) -> None:
     assert "1 functions from" in out and "suite building per function: before" in out
     assert "after: vectors per suite" in out and "mutation score mean 1.0000" in out
     assert "weak_suite 0/1" in out
+
+
+def test_int64_guard_keeps_match_patterns_and_is_not_caught_by_user_code() -> None:
+    src = ('def f(x: int) -> int:\n    match x:\n        case -1:\n            return x * 2\n'
+           '        case _ if x > 2 ** 3:\n            try:\n                return x ** 3\n'
+           '            except Exception:\n                return 0\n    return -x\n')
+    fn = make(src, "f", [("x", INT)], INT)
+    run = run_reference(fn, [(-1,), (9,), (3,), (2**30,)], policy=DEFAULT_POLICY, hash_seed=1,
+                        int64=True)
+    assert [o.value for o in run.outcomes[:3]] == [-2, 729, -3]
+    assert run.outcomes[3].kind is OutcomeKind.INT64  # (2**30)**3, not the except's 0

@@ -95,6 +95,14 @@ class _Int64Guard(ast.NodeTransformer):
         self.depth -= 1
         return node
 
+    def visit_match_case(self, node):
+        # Patterns (`case -1:`) must stay literals: only the guard and the body are code.
+        if node.guard is not None:
+            node.guard = self.visit(node.guard)
+        body = [self.visit(s) for s in node.body]
+        node.body = [x for s in body for x in (s if isinstance(s, list) else [s])]
+        return node
+
     def visit_BinOp(self, node):
         self.generic_visit(node)
         return self._wrap(node) if self.depth else node
