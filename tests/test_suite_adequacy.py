@@ -228,3 +228,10 @@ def test_int64_guard_keeps_match_patterns_and_is_not_caught_by_user_code() -> No
                         int64=True)
     assert [o.value for o in run.outcomes[:3]] == [-2, 729, -3]
     assert run.outcomes[3].kind is OutcomeKind.INT64  # (2**30)**3, not the except's 0
+    # inside a class's methods too (private names there are mangled; the check's is not)
+    src = ("class Acc:\n    def __init__(self):\n        self.t = 0\n    def add(self, v):\n"
+           "        self.t += v * 2\n        return self.t\n\n"
+           "def g(x: int) -> int:\n    return Acc().add(x)\n")
+    run = run_reference(make(src, "g", [("x", INT)], INT), [(3,), (2**62,)], policy=DEFAULT_POLICY,
+                        hash_seed=1, int64=True)
+    assert [(o.kind, o.value) for o in run.outcomes] == [(OutcomeKind.OK, 6), (OutcomeKind.INT64, None)]

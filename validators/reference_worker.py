@@ -71,13 +71,15 @@ def _i64(v):
 
 
 class _Int64Guard(ast.NodeTransformer):
-    """Wraps every int-producing expression of function bodies in `__tolk_i64(...)`."""
+    """Wraps every int-producing expression of function bodies in `__tolk_i64__(...)`."""
 
     def __init__(self):
         self.depth = 0
 
     def _wrap(self, node):
-        call = ast.Call(func=ast.Name(id="__tolk_i64", ctx=ast.Load()), args=[node], keywords=[])
+        # __x__ names are never mangled: the check works inside class bodies' methods too
+        call = ast.Call(func=ast.Name(id="__tolk_i64__", ctx=ast.Load()), args=[node],
+                        keywords=[])
         return ast.copy_location(call, node)
 
     def visit_FunctionDef(self, node):
@@ -347,7 +349,7 @@ def main():
     signal.signal(signal.SIGALRM, _on_alarm)
 
     namespace = {"__name__": "__tolk_reference__", "__builtins__": __builtins__,
-                 "__tolk_i64": _i64}
+                 "__tolk_i64__": _i64}
     try:
         fn = _setup(request["source"], request["function"], namespace, int64, timeout_s)
     except _InputTimeout:
