@@ -141,7 +141,11 @@ def test_via_ir_one_call_serves_every_target() -> None:
     assert len(turns) == 1 and turns[0].lang is None
     produced = tr.resolve(tr.ask(turns)[0][0])
     assert produced.rewrite == "ok"
-    assert sorted(str(c.lang) for c, _, _ in produced.candidates) == sorted(map(str, Lang))
+    # A filter is a compaction, not data-parallel: every target but CUDA takes the rewrite.
+    assert sorted(str(c.lang) for c, _, _ in produced.candidates) == sorted(
+        str(x) for x in Lang if x is not Lang.CUDA)
+    assert [(r.lang, r.reason) for r, _ in produced.rejected] == [
+        ("cuda", "unsupported:not_data_parallel")]
     for cand, _, _ in produced.candidates:
         assert cand.strategy == "via-ir"
         assert get_toolchain(cand.lang).static_check(cand.code, fn("squares_of_positives").signature) is None
