@@ -242,3 +242,13 @@ def test_a_matrix_read_past_the_column_count_is_a_runtime_error(tmp_path: Path) 
     rows = build(tmp_path / "rows", sig, ["MOVE p-m-v(2, 1) TO res"])
     out = run(rows, sig, [([[1], [2]],), ([[4]],)])
     assert out.returncode != 0 and decode_results(out.stdout, INT, 2)[1].complete is False
+
+
+def test_a_compute_read_past_the_count_sees_poison_not_the_previous_vector(tmp_path: Path) -> None:
+    """GnuCOBOL 3.1.2 does not check subscripts inside COMPUTE expressions (-debug checks
+    MOVE, IF, ADD...): the harness fills each input table to capacity with poison first."""
+    sig = Signature("third", (Param("xs", list_of(INT)),), INT)
+    exe = build(tmp_path, sig, ["COMPUTE res = p-xs-v(3) + 0"])
+    out = run(exe, sig, [([1, 2, 3],), ([4],)])
+    d = decode_results(out.stdout, INT, 2)
+    assert d[0].value == 3 and d[1].value == -(2 ** 63) + 1  # never the stale 3

@@ -7,6 +7,7 @@ of the mutants are killed. `python tests/test_mutants_check.py` prints the survi
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,3 +90,54 @@ if __name__ == "__main__":
         print(f"{lang}: killed {dead}/{len(mine)}")
     print(f"all: killed {len(muts) - len(alive)}/{len(muts)}; goods passing: "
           f"{sum(o.verdict.ok for o in rows if o.good)}/{sum(o.good for o in rows)}")
+
+
+# Hand-picked inputs per function, all inside the int64 contract and the targets' limits:
+# every mutant above is wrong on at least one of them (so each one changes behaviour, and
+# a survivor of the generated suite is the suite's miss, not an equivalent mutant).
+PROBES: dict[str, list[tuple]] = {
+    "digit_sum": [(0,), (-1,), (9,), (10,), (123456789012,), (-(2 ** 62),),
+                  (9223372036854775807,), (5_000_000_000,)],
+    "run_count": [([],), ([7],), ([1, 2],), ([1, 1, 2],), ([5, 6] * 100,),
+                  (list(range(12)),)],
+    "binom": [(5, 0), (5, 5), (25, 22), (40, 20), (10, 3)],
+    "count_changes": [([],), ([1],), ([1, 2],), ([1, 3],), ([2, 1],), (list(range(10)),)],
+    "count_vowels": [("",), ("aeiou",), ("AEIOU",), ("xoxo",), ("a" * 150,),
+                     ("bcdfghjklmnpqrstvwxyza",)],
+    "diag_sum": [([],), ([[1, 2], [3, 4], [5, 6]],),
+                 ([[i * 10 + j for j in range(6)] for i in range(6)],),
+                 ([[3_000_000_000] * 3] * 3,), ([[1_000_000] * 3] * 3,)],
+    "horner": [([], 5), ([1, 2, 3], 0), ([1, 2, 3], 10), ([1] * 10, 2), ([1, 0, 0, 0], 5000),
+               ([3], 7)],
+    "ipow": [(2, 0), (0, 0), (0, 1024), (3, 10), (2, 40), (-1, 33), (10, 9), (2, 31)],
+    "isqrt": [(0,), (1,), (4,), (15,), (16,), (10 ** 18,), (9223372036854775807,),
+              (2 ** 62,)],
+    "longest_run": [("",), ("a",), ("aab",), ("abba",), ("x" * 20,),
+                    ("ababab" + "c" * 15,)],
+    "row_max_sum": [([],), ([[3, 4]],), ([[-5, -2], [-7, -9]],), ([[1, 2, 3, 4, 5, 6]],),
+                    ([[2 ** 31] * 2] * 2,), ([[5000] * 2] * 3,)],
+}
+
+
+def _probe_suite(fn_dir: Path) -> tuple[Function, TestSuite]:
+    from tolk.ir.frontend import analyze_program
+    from tolk.ir.function import Program, content_id
+    from tolk.ir.vectors import Vector
+
+    text = (fn_dir / "fn.py").read_text()
+    (fn,) = [f for f in analyze_program(Program(content_id(text), "fn.py", text))
+             if isinstance(f, Function)]
+    scope: dict = {}
+    exec(compile(text, str(fn_dir / "fn.py"), "exec"), scope)  # our own test data
+    py = scope[fn_dir.name]
+    return fn, TestSuite(tuple(Vector(a, py(*a)) for a in PROBES[fn_dir.name]))
+
+
+@pytest.mark.slow
+def test_every_mutant_changes_behaviour_on_hand_picked_inputs(monkeypatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "_suite", _probe_suite)
+    results = list(outcomes())
+    assert all(o.verdict.ok for o in results if o.good), \
+        [(o.fn, o.path.name, o.verdict.summary()) for o in results if o.good]
+    alive = [f"{o.fn}/{o.path.name}" for o in results if not o.good and o.verdict.ok]
+    assert alive == []

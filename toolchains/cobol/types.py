@@ -16,7 +16,8 @@ all rendered by `data_item` and match byte for byte:
                        05 x-row OCCURS 0 TO MAT_CAP DEPENDING ON x-r.
                           10 x-v <T> OCCURS 0 TO MAT_CAP DEPENDING ON x-c.
                  (nested ODO, compiled with -fodoslide: rows are packed x-c wide, and
-                 -debug checks BOTH subscripts against the current counts)
+                 -debug checks BOTH subscripts against the current counts, except inside
+                 integer COMPUTE expressions: the harness poisons unused capacity)
 
 Data names are the Python names lower-cased behind a prefix (`p-` parameters, `v-` locals
 of the lowering), because COBOL reserves hundreds of plain words (COUNT, VALUE, START).
