@@ -198,9 +198,10 @@ def test_parallel_shapes_are_recognised() -> None:
     assert "lw_dst[lw::norm_index(i, lw_m)]" in by_name["masked"]
     assert "2-D map" in by_name["transpose"] and "Matrix product" in by_name["mm"]
     assert "atomicAdd(reinterpret_cast<unsigned long long*>(&lw_dst[" in by_name["bins"]
-    assert "atomicMin(lw_acc, lw_p)" in by_name["lowest"]
+    assert "atomicMin(lw_acc, lw_sh[0])" in by_name["lowest"]
+    assert "__syncthreads()" in by_name["lowest"]  # the block's shared-memory tree
     assert "atomicAnd(lw_acc, 0u)" in by_name["all_small"]
-    assert "atomicAdd(lw_acc, lw_p)" in by_name["float_total"]  # double: reordered sum
+    assert "atomicAdd(lw_acc, lw_sh[0])" in by_name["float_total"]  # double: reordered sum
     # Only the runtime a candidate uses is inlined: no floor division, no floordiv.
     assert "floordiv" not in by_name["scale"] and "ffloordiv" in by_name["floor_each"]
 

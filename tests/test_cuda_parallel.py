@@ -191,7 +191,7 @@ def test_lowered_kernels_pass_the_parallel_checks_and_carry_no_arena() -> None:
         assert "blockIdx.x" in code and "lw::blocks_for(" in code, name
     reduce = CUDA.lower(functions(PATTERNS)["total"])
     assert "atomicAdd(reinterpret_cast<unsigned long long*>(lw_acc)" in reduce
-    assert "atomicMax(lw_acc, lw_p)" in CUDA.lower(functions(PATTERNS)["biggest"])
+    assert "atomicMax(lw_acc, lw_sh[0])" in CUDA.lower(functions(PATTERNS)["biggest"])
     assert "atomicOr(lw_acc, 1u)" in CUDA.lower(functions(PATTERNS)["has_zero"])
     # Every CUDA call in the host function is checked.
     host = reduce[reduce.index("long long total("):]

@@ -2,20 +2,25 @@
 // Written into emulated builds as emu/cuda_runtime.h, found first through -I emu.
 // Enough of the API for lowered candidates and the harness to compile with g++: device
 // memory is host memory, a launch runs every thread of every block in turn, __trap() exits
-// with status 5. Faithful only for kernels without barriers or shared memory (what the
-// lowering emits: grid-stride loops, per-thread partials combined with atomics).
+// with status 5. Threads of a block are coroutines switched at __syncthreads(); warp
+// intrinsics (shuffles, votes) and concurrent atomics are not modelled.
 #pragma once
 #include <cmath>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <math.h>
+#include <memory>
+#include <ucontext.h>
+#include <vector>
 
 #define __global__
 #define __device__
 #define __host__
 #define __forceinline__ inline
+#define __shared__ static
 
 struct tolk_emu_uint3 {
     unsigned int x, y, z;
@@ -60,16 +65,59 @@ inline long long atomicMax(long long* a, long long v) { return tolk_emu_rmw(a, v
 inline unsigned int atomicOr(unsigned int* a, unsigned int v) { return tolk_emu_rmw(a, *a | v); }
 inline unsigned int atomicAnd(unsigned int* a, unsigned int v) { return tolk_emu_rmw(a, *a & v); }
 
+// The threads of a block are coroutines (ucontext): __syncthreads() hands control back to
+// the launcher, which resumes every live thread of the block in turn, so a block-level
+// shared-memory tree sees every write of the previous phase. Blocks run one after another,
+// which lets __shared__ arrays be plain statics.
+inline ucontext_t tolk_emu_sched;
+inline ucontext_t* tolk_emu_self = nullptr;
+inline std::function<void()>* tolk_emu_body = nullptr;
+inline std::vector<char>* tolk_emu_done = nullptr;
+inline unsigned int tolk_emu_cur = 0;
+
+inline void __syncthreads() {
+    if (tolk_emu_self) swapcontext(tolk_emu_self, &tolk_emu_sched);
+}
+
+// A finished thread marks itself done and returns to the launcher through uc_link.
+inline void tolk_emu_thread() {
+    (*tolk_emu_body)();
+    (*tolk_emu_done)[tolk_emu_cur] = 1;
+}
+
 // k<<<grid, block>>>(args...) is rewritten to tolk_emu_launch(grid, block, k, args...).
 template <typename K, typename... A>
 void tolk_emu_launch(unsigned long long grid, unsigned long long block, K kernel, A... args) {
     gridDim = {static_cast<unsigned int>(grid), 1, 1};
     blockDim = {static_cast<unsigned int>(block), 1, 1};
+    const size_t stack = 64 * 1024;
+    std::vector<ucontext_t> ctx(block);
+    std::unique_ptr<char[]> stacks(new char[block * stack]);  // not zeroed: only stacks
+    std::vector<char> done(block);
+    std::function<void()> body = [&]() { kernel(args...); };
+    tolk_emu_body = &body;
+    tolk_emu_done = &done;
     for (unsigned int b = 0; b < gridDim.x; ++b) {
+        blockIdx = {b, 0, 0};
         for (unsigned int t = 0; t < blockDim.x; ++t) {
-            blockIdx = {b, 0, 0};
-            threadIdx = {t, 0, 0};
-            kernel(args...);
+            getcontext(&ctx[t]);
+            ctx[t].uc_stack.ss_sp = stacks.get() + t * stack;
+            ctx[t].uc_stack.ss_size = stack;
+            ctx[t].uc_link = &tolk_emu_sched;
+            makecontext(&ctx[t], tolk_emu_thread, 0);
+            done[t] = 0;
+        }
+        for (bool live = true; live;) {
+            live = false;
+            for (unsigned int t = 0; t < blockDim.x; ++t) {
+                if (done[t]) continue;
+                threadIdx = {t, 0, 0};
+                tolk_emu_cur = t;
+                tolk_emu_self = &ctx[t];
+                swapcontext(&tolk_emu_sched, &ctx[t]);
+                live = live || !done[t];
+            }
         }
     }
+    tolk_emu_self = nullptr;
 }

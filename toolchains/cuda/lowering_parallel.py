@@ -13,15 +13,16 @@ Each thread runs a grid-stride loop over work items (so any grid covers any size
   - map2d / matmul: item t is output element (t / cols', t % cols') over the larger of
     the result's shape and the loop's extent, one thread per output element; an inner
     loop (matmul's sum over k) runs sequentially inside the thread;
-  - reduce: each thread folds its items into a private partial, then combines it once:
-    int sum/count with 64-bit `atomicAdd` on the unsigned bit pattern (two's-complement
-    addition is associative mod 2^64, so the int64 wrap of the sequential sum is exact);
-    int min/max with `atomicMin`/`atomicMax` (exact); any/all with `atomicOr`/`atomicAnd`;
-    float sums with double `atomicAdd`: the additions happen in another order, so the
-    result may differ from Python's left-to-right sum by rounding (bounded by
-    (n - 1) * eps * sum(|x|)); validation compares floats with the suite's tolerance
-    (`TestSuite.abs_tol` times the vector's scale), which covers that reordering for the
-    lists the suites draw;
+  - reduce: each thread folds its items into a private partial; a block-level
+    shared-memory tree combines the block's partials and thread 0 adds the block's result
+    with one atomic: int sum/count with 64-bit `atomicAdd` on the unsigned bit pattern
+    (two's-complement addition is associative mod 2^64, so the int64 wrap of the sequential
+    sum is exact); int min/max with `atomicMin`/`atomicMax` (exact); any/all with
+    `atomicOr`/`atomicAnd`; float sums with double `atomicAdd`: the additions happen in
+    another order, so the result may differ from Python's left-to-right sum by rounding
+    (by at most (n - 1) * eps * sum(|x|)); validation compares floats with the suite's
+    tolerance (`TestSuite.abs_tol` times the vector's scale), which covers that reordering
+    for the lists the suites draw;
   - histogram: `bins[e] += v` as `atomicAdd` on the bin (exact for ints).
 An iteration's private scalars are locals of the thread; nothing is allocated on the device.
 
@@ -235,7 +236,7 @@ _WHAT = {
     "matvec": "Matrix-vector product: one thread per output element (grid-stride loop).",
     "map2d": "2-D map: one thread per output element (grid-stride loop).",
     "matmul": "Matrix product: one thread per output element (grid-stride loop).",
-    "reduce": "Reduction: a private partial per thread, combined once with an atomic.",
+    "reduce": "Reduction: private partials, a shared-memory tree per block, one atomic each.",
     "histogram": "Histogram: one thread per input element, atomicAdd on its bin.",
 }
 
@@ -269,15 +270,31 @@ def _item(sig: Signature, names: dict[str, str], types: dict[str, IRType], d, in
 
 
 def _combine(op: str, t: IRType) -> list[str]:
+    """Block-level shared-memory tree over the threads' partials, then one atomic per block
+    (every thread reaches the barriers: the grid-stride loop has no early exit)."""
+    c = ctype(t)
+    pair = "lw_sh[threadIdx.x], lw_sh[threadIdx.x + lw_s]"
+    merge = {"any": f"{pair.replace(', ', ' || ')}", "all": f"{pair.replace(', ', ' && ')}",
+             "min": f"lw::min2<{c}>({pair})", "max": f"lw::max2<{c}>({pair})",
+             "sum": f"lw::add({pair})" if t.kind is Kind.INT else pair.replace(", ", " + ")}
     if op in ("any", "all"):
-        return ["if (lw_p) atomicOr(lw_acc, 1u);" if op == "any"
-                else "if (!lw_p) atomicAnd(lw_acc, 0u);"]
-    if t.kind is Kind.FLOAT:
-        return ["atomicAdd(lw_acc, lw_p);"]
-    if op in ("min", "max"):
-        return [f"atomic{op.capitalize()}(lw_acc, lw_p);"]
-    return ["atomicAdd(reinterpret_cast<unsigned long long*>(lw_acc), "
-            "static_cast<unsigned long long>(lw_p));"]
+        final = ("if (lw_sh[0]) atomicOr(lw_acc, 1u);" if op == "any"
+                 else "if (!lw_sh[0]) atomicAnd(lw_acc, 0u);")
+    elif t.kind is Kind.FLOAT:
+        final = "atomicAdd(lw_acc, lw_sh[0]);"
+    elif op in ("min", "max"):
+        final = f"atomic{op.capitalize()}(lw_acc, lw_sh[0]);"
+    else:
+        final = ("atomicAdd(reinterpret_cast<unsigned long long*>(lw_acc), "
+                 "static_cast<unsigned long long>(lw_sh[0]));")
+    return [f"__shared__ {c} lw_sh[{BLOCK}];",
+            "lw_sh[threadIdx.x] = lw_p;",
+            "__syncthreads();",
+            "for (unsigned int lw_s = blockDim.x / 2; lw_s > 0; lw_s >>= 1) {",
+            f"    if (threadIdx.x < lw_s) lw_sh[threadIdx.x] = {merge[op]};",
+            "    __syncthreads();",
+            "}",
+            f"if (threadIdx.x == 0) {final}"]
 
 
 def _host_function(sig: Signature, loop: ParallelLoop, host: _Host, types: dict[str, IRType],
