@@ -323,9 +323,12 @@ def measure_language(prep: Preparation, toolchain: Toolchain, limits: Validation
     labels: list[tuple[str, ClassifiedMutant | None]] = []
     items: list[BatchItem] = []
     equivalent = 0
+    # A function-level contract (CUDA: data-parallel functions only) refuses like a signature.
+    by_function = getattr(toolchain, "supports_function", None)
     for s in prep.subjects:
         sig = s.fn.signature
-        if (reason := toolchain.supports(sig)) is not None:
+        reason = by_function(s.fn) if by_function else toolchain.supports(sig)
+        if reason is not None:
             unsupported.append((s.fn.name, reason))
             continue
         code = _lower(toolchain, s.fn)
