@@ -77,7 +77,7 @@ v = validate_candidate(candidate(), SIG, SUITE, CUDA, LIMITS)
 print(v.status, v.ran_on, v.reason); print(v.compiler_output[-3000:]); print(v)'
 step bwrap bwrap --unshare-all --die-with-parent --ro-bind / / --dev /dev --proc /proc id
 step tests "$PY" -m pytest -q -p no:cacheprovider tests/test_cuda_validate.py \
-    tests/test_cuda_harness.py tests/test_cuda_static.py
+    tests/test_cuda_harness.py tests/test_cuda_static.py tests/test_cuda_parallel.py
 step hostile "$PY" -m pytest -q -p no:cacheprovider tests/test_hostile.py -k cuda
 step selftest "$PY" -c '
 import argparse, sys
