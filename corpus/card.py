@@ -33,7 +33,7 @@ from tolk.corpus.layout import Layout
 from tolk.corpus.views import LANGUAGE_NAMES as DISPLAY_NAMES
 
 __all__ = ["CardFacts", "card_facts", "card_metadata", "render_card", "write_card",
-           "config_entries", "refresh_card", "language_funnel", "size_category", "run_command_from_plan", "split_front_matter"]
+           "config_entries", "refresh_card", "validator_strength", "language_funnel", "size_category", "run_command_from_plan", "split_front_matter"]
 
 # Licence ids the Hub accepts that source corpora here commonly carry.
 _HUB_LICENSES = {"apache-2.0", "mit", "bsd-2-clause", "bsd-3-clause", "gpl-2.0", "gpl-3.0",
@@ -83,6 +83,8 @@ class CardFacts:
     run_config: dict[str, Any] = field(default_factory=dict)
     curation: dict[str, Any] = field(default_factory=dict)
     limitations: tuple[str, ...] = ()
+    # lang -> rows, suites with a mutation score, its mean and min, mean vectors per row
+    validators: list[dict[str, Any]] = field(default_factory=list)
 
 
 def size_category(n: int) -> str:
@@ -182,11 +184,17 @@ def card_facts(out: Path, layout: Layout, *, repo_id: str, kept: pl.DataFrame,
         limitations.append("Julia and CUDA rows exist only where a runtime (julia, a GPU) "
                            "ran the candidate; compile-only or static-only checks never "
                            "make a row by themselves.")
+    julia = sorted({str(t.get("toolchain_version", "")) for t in
+                    _group(kept, ["lang", "toolchain_version"]) if t.get("lang") == "julia"})
+    if julia:  # 1.5.3 from Debian 11 here: say why the rows hold for current Julia too
+        limitations.append(f"Julia rows ran on {', '.join(julia)}; by Julia's 1.x "
+                           "compatibility promise, code that this version accepts runs "
+                           "unchanged on every later 1.x release.")
     if "lowering" in {m.get("translator") for m in _group(kept, ["translator"])}:
         limitations.append("Rows from the `lowering` translator are mechanical translations "
                            "of the IR: correct but not idiomatic.")
     return CardFacts(
-        repo_id=repo_id, layout=layout,
+        validators=validator_strength(kept), repo_id=repo_id, layout=layout,
         funnel=language_funnel(out, langs, curation_stats, published),
         license=license, source_licenses={str(k): int(v) for k, v in licenses.items()},
         models=_group(kept, ["translator", "strategy", "model", "model_revision", "sampling_params"]),
@@ -223,6 +231,19 @@ def refresh_card(dest: Path, layout: Layout, source_card: Path,
     path.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
                     + "---\n" + body.rstrip("\n") + "\n" + note)
     return path
+
+
+def validator_strength(kept: pl.DataFrame) -> list[dict[str, Any]]:
+    """Per language, how strong the suites that judged the rows are: rows, suites with a
+    mutation score, its mean and minimum, and vectors per row (mean)."""
+    if not kept.height or not {"mutation_score", "vectors_total"} <= set(kept.columns):
+        return []
+    score = pl.col("mutation_score")
+    return (kept.group_by("lang").agg(
+        pl.len().alias("rows"), score.is_not_null().sum().alias("scored"),
+        score.mean().round(4).alias("mean_score"), score.min().round(4).alias("min_score"),
+        pl.col("vectors_total").mean().round(1).alias("mean_vectors"))
+        .sort("lang").to_dicts())
 
 
 def card_metadata(facts: CardFacts) -> dict[str, Any]:

@@ -36,7 +36,8 @@ __all__ = ["PublishConfig", "PublishSummary", "publish_dataset", "build_folder",
 
 VIEWS = ("translate", "fim", "repair", "rl")
 _FACT_COLUMNS = ["lang", "ran_on", "translator", "strategy", "model", "model_revision",
-                 "sampling_params", "toolchain_version", "source_license"]
+                 "sampling_params", "toolchain_version", "source_license", "mutation_score",
+                 "vectors_total"]
 
 
 class PublishConfig(BaseModel):

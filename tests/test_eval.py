@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests._openai_server import fake_openai_server
+from tests._tiny_model import tiny_model_dir, vllm_cpu  # noqa: F401 - fixtures
 from tolk.corpus.eval import pass_at_k
 from tolk.flows.cli import main
 
@@ -104,3 +105,31 @@ def test_eval_pass_at_k_is_exact_for_known_answers(tmp_path: Path, prefect_harne
     assert r["pass@4"] == 1.0 and "pass@10" not in r
     assert r["compile_error_rate"] == pytest.approx(1 / 8)
     assert r["wrong_answer_rate"] == pytest.approx(4 / 8)
+    assert _accounted(r)
+
+
+def _accounted(r: dict[str, Any]) -> bool:
+    """Every completion asked for ended as a pass or one of the failure kinds."""
+    rates = sum(r[f"{k}_rate"] for k in ("compile_error", "wrong_answer", "other", "unverified"))
+    return r["candidates"] > 0 and r["passed"] / r["candidates"] + rates == pytest.approx(1.0)
+
+
+@pytest.mark.slow
+def test_eval_with_the_tiny_vllm_model(tmp_path: Path, prefect_harness, tiny_model_dir: Path,
+                                       vllm_cpu: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Julia's real prompt (few-shots included) fits the tiny model's 2048 positions.
+    monkeypatch.setenv("TOLK_VLLM_MAX_MODEL_LEN", "2048")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "small.py").write_text("def add3(a: int, b: int) -> int:\n    return a + b + 3\n\n\n"
+                                  "def pos(xs: list[int]) -> list[int]:\n"
+                                  "    return [x for x in xs if x > 0]\n")
+    result = tmp_path / "eval.json"
+    rc = main(["eval", "--source", str(src), "--to", "julia", "--translator", "vllm",
+               "--model", str(tiny_model_dir), "-n", "2", "--k", "1,2", "--max-tokens", "32",
+               "--n-inputs", "10", "--out", str(tmp_path / "out"), "--json", str(result)])
+    assert rc == 0
+    r = json.loads(result.read_text())
+    julia = r["langs"]["julia"]
+    assert r["k"] == [1, 2] and (julia["problems"], julia["candidates"]) == (2, 4)
+    assert 0.0 <= julia["pass@1"] <= julia["pass@2"] <= 1.0 and _accounted(julia)

@@ -73,6 +73,13 @@ def test_published_rows_carry_their_tests_and_load(folder: Path, tmp_path: Path)
     meta, body = split_front_matter((folder / "README.md").read_text())
     assert [c["config_name"] for c in meta["configs"]] == ["cobol", "fortran", "rl", "unverified"]
     assert "`tests`" in body and "tolk verify" in body
+    strength = {line.split("|")[1].strip(): [x.strip() for x in line.split("|")[2:7]]
+                for line in body.split("### How strong the validators are")[1].splitlines()
+                if line.startswith("| fortran") or line.startswith("| cobol")}
+    for lang, (rows, scored, mean, low, vectors) in strength.items():  # rows, scored, ...
+        assert (rows, scored) == ("2", "2") and 0.98 <= float(low) <= float(mean) <= 1.0
+        assert float(vectors) > 0
+    assert sorted(strength) == ["cobol", "fortran"]
     for lang in ("fortran", "cobol"):
         ds = datasets.load_dataset(str(folder), name=lang, split="train",
                                    cache_dir=str(tmp_path / "cache"))
