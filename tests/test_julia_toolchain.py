@@ -261,3 +261,24 @@ def test_bench_runs_every_julia_mode(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert got["batching"] == "BatchValidating"
     assert got["verdicts_single"] == got["verdicts_batched"] == {"passed": 3}
     assert got["disagreements"] == []
+
+
+def test_card_says_julia_rows_hold_for_later_1x(tmp_path: Path) -> None:
+    import polars as pl
+
+    from tests.test_card import _build
+    from tests.test_layout import sample_row
+    from tolk.corpus.card import render_card
+    from tolk.corpus.store import SAMPLE_SCHEMA
+
+    version = "julia 1.5.3 (Debian 1.5.3+dfsg-3, debian-bullseye root filesystem)"
+    rows = [sample_row(0, "fortran"),
+            {**sample_row(1, "fortran"), "lang": "julia", "id": "jul0001", "toolchain": "julia",
+             "toolchain_version": version, "ran_on": "bwrap:debian-bullseye"}]
+    _, _, facts = _build(tmp_path, pl.DataFrame(rows, schema=SAMPLE_SCHEMA))
+    said = [x for x in facts.limitations if x.startswith("Julia rows ran on")]
+    assert said and version in said[0] and "every later 1.x" in said[0]
+    assert "every later 1.x" in render_card(facts)
+    _, _, without = _build(tmp_path / "f", pl.DataFrame([sample_row(0, "fortran")],
+                                                        schema=SAMPLE_SCHEMA))
+    assert not any(x.startswith("Julia rows ran on") for x in without.limitations)
