@@ -190,12 +190,6 @@ def card_facts(out: Path, layout: Layout, *, repo_id: str, kept: pl.DataFrame,
         limitations.append(f"Julia rows ran on {', '.join(julia)}; by Julia's 1.x "
                            "compatibility promise, code that this version accepts runs "
                            "unchanged on every later 1.x release.")
-    julia = sorted({str(t.get("toolchain_version", "")) for t in
-                    _group(kept, ["lang", "toolchain_version"]) if t.get("lang") == "julia"})
-    if julia:  # 1.5.3 from Debian 11 here: say why the rows hold for current Julia too
-        limitations.append(f"Julia rows ran on {', '.join(julia)}; by Julia's 1.x "
-                           "compatibility promise, code that this version accepts runs "
-                           "unchanged on every later 1.x release.")
     if "lowering" in {m.get("translator") for m in _group(kept, ["translator"])}:
         limitations.append("Rows from the `lowering` translator are mechanical translations "
                            "of the IR: correct but not idiomatic.")
