@@ -58,6 +58,11 @@ _VIEW_DOCS = {
           "judges an answer: shown and hidden vectors, tolerances; see the `tests` column "
           "above) and one validated `reference_solution`; score an answer by running it on "
           "`tests` (`tolk verify` does exactly that for a row).",
+    "eval": "evaluation tasks from an eval run (HumanEval, read with purpose=eval), shaped "
+            "like `rl` (`prompt`, `tests` with hidden vectors, `contract`, "
+            "`reference_solution`), one per function and language; never training data: "
+            "the language configs are decontaminated against HumanEval, and a task that is "
+            "also a training row stops the publish. `tolk eval` measures a model on them.",
     "unverified": "candidates that compiled (or passed the static checks) but that no "
                   "runtime could run where they were made (CUDA without a GPU, Julia without "
                   "a runtime): NOT validated, never training data; same columns as a "

@@ -1,6 +1,7 @@
 """`tolk publish OUT --repo ORG/NAME`: curate a run and publish it as a Hub dataset.
 
     tolk publish OUT --repo ORG/NAME [--dry-run] [--dest DIR] [--views translate,fim,repair,rl]
+                     [--eval-from EVAL_OUT]
                      [--private] [--text-format prompt_response|content] [--max-shard-mb N]
                      [--near-dup-threshold F] [--max-per-source K] [--decontam-ngram N]
                      [--benchmark FILE]... [--no-humaneval] [--license ID]
@@ -48,6 +49,9 @@ def add_publish_parser(subparsers: argparse._SubParsersAction) -> argparse.Argum
                    default="prompt_response", help="text column(s) of the language configs")
     p.add_argument("--max-shard-mb", type=int, default=256, help="parquet shard size bound")
     p.add_argument("--license", default=None, help="card license id (default: from the sources)")
+    p.add_argument("--eval-from", default=None, metavar="EVAL_OUT",
+                   help="an eval run's output dir (tolk run --source humaneval -o "
+                   "purpose=eval): published as the `eval` config, apart from training")
     c = p.add_argument_group("curation")
     c.add_argument("--near-dup-threshold", type=float, default=None,
                    help="MinHash Jaccard threshold (default 0.8)")
@@ -79,6 +83,7 @@ def _config(args: argparse.Namespace):  # -> PublishConfig
     try:
         return PublishConfig(out=args.out, repo=args.repo, dest=args.dest, private=args.private,
                              dry_run=args.dry_run, views=args.views, text_format=args.text_format,
+                             eval_from=args.eval_from,
                              max_shard_mb=args.max_shard_mb, license=args.license,
                              curation=CurationConfig(**overrides))
     except ValidationError as exc:

@@ -59,6 +59,9 @@ class PublishConfig(BaseModel):
                                     "resumable multi-commit upload")
     license: str | None = Field(default=None, description="Card license id (default: from "
                                 "the sources' licenses, else 'other')")
+    eval_from: str | None = Field(default=None, description="Run dir of an eval run (`tolk run "
+                                  "--source humaneval -o purpose=eval`): the `eval` config, one "
+                                  "task per function and language, never training rows")
     curation: CurationConfig = Field(default_factory=CurationConfig)
 
     def folder(self) -> Path:
@@ -118,6 +121,25 @@ def _views(kept: pl.LazyFrame, cfg: PublishConfig) -> dict[str, pl.LazyFrame | p
     return built
 
 
+def eval_config(eval_out: Path, kept: pl.LazyFrame) -> pl.DataFrame:
+    """The `eval` config: rl-shaped tasks (prompt, tests, contract, reference) from an eval
+    run's samples. A function that is also a training row is refused, never published in
+    both (curation's decontamination normally removed it from training already)."""
+    from tolk.corpus.store import scan_samples
+    from tolk.corpus.views import rl_view
+    from tolk.errors import ConfigError
+
+    if not (eval_out / "samples").is_dir():
+        raise ConfigError(f"--eval-from {eval_out} is not a run output directory (no samples/)")
+    tasks = rl_view(scan_samples(eval_out)).collect()
+    both = tasks.join(kept.select("python_source").unique().collect(), on="python_source",
+                      how="semi")
+    if both.height:
+        raise ConfigError(f"{both.height} eval task(s) are also training rows (e.g. "
+                          f"{both['source_uri'][0]}:{both['function'][0]}); decontaminate first")
+    return tasks
+
+
 @task(name="curate", cache_policy=NO_CACHE)
 def curate_task(cfg: PublishConfig) -> Curated:
     """Dedup, cap and decontaminate the run's samples."""
@@ -136,6 +158,8 @@ def layout_task(cfg: PublishConfig, curated: Curated) -> Layout:
                                                        maintain_order=True).collect()
     if unverified.height:
         views[UNVERIFIED_CONFIG] = unverified
+    if cfg.eval_from:
+        views["eval"] = eval_config(Path(cfg.eval_from), curated.kept)
     return write_layout(cfg.folder(), curated.kept, views=views,
                         removals=curated.removals, text_format=cfg.text_format,
                         max_shard_bytes=cfg.max_shard_mb * 2**20)

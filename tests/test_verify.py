@@ -245,3 +245,31 @@ def test_rl_view_is_one_task_per_function_and_language_scored_by_its_tests(
         lambda r: r["target_code"].replace("f_x", r["function"]), return_dtype=pl.String))
     statuses = [c.status for c in verify_rows(swapped)]
     assert len(statuses) == 2 and set(statuses) <= {"wrong_answer", "runtime_error"}
+
+
+@pytest.mark.slow
+def test_eval_config_from_a_humaneval_run_stays_apart_from_training(
+        folder: Path, tmp_path: Path, prefect_harness) -> None:
+    import datasets
+
+    from tolk.flows.build_corpus import build_corpus
+    from tolk.flows.config import BuildConfig
+
+    eval_out = tmp_path / "eval-run"
+    build_corpus(BuildConfig(source="humaneval", source_options={"purpose": "eval"},
+                             out=str(eval_out), langs=["fortran"], max_programs=6, n_inputs=10))
+    run_out, dest = folder.parent, tmp_path / "with-eval"
+    assert publish_command(_args("publish", str(run_out), "--repo", REPO, "--dry-run",
+                                 "--dest", str(dest), "--eval-from", str(eval_out))) == 0
+    meta, body = split_front_matter((dest / "README.md").read_text())
+    assert "eval" in [c["config_name"] for c in meta["configs"]] and "never training" in body
+    tasks = datasets.load_dataset(str(dest), name="eval", split="train",
+                                  cache_dir=str(tmp_path / "cache")).to_polars()
+    assert tasks.height > 0 and all(u.startswith("humaneval/") for u in tasks["source_uri"])
+    train = pl.read_parquet(sorted((dest / "data" / "fortran").glob("*.parquet")))
+    assert not set(tasks["python_source"]) & set(train["python_source"])
+    answers = tasks.with_columns(origin=pl.lit("sample"), target_code=pl.col("reference_solution"))
+    assert {c.status for c in verify_rows(answers)} == {"passed"}
+    with pytest.raises(ConfigError, match="also training rows"):  # a run is its own overlap
+        publish_command(_args("publish", str(run_out), "--repo", REPO, "--dry-run",
+                              "--dest", str(tmp_path / "x"), "--eval-from", str(run_out)))
