@@ -11,7 +11,8 @@ batched engine as the run (`validators.batch.validate_batch`), per language, wit
 row's own signature and suite (`corpus.row_tests`).
 
 Key contracts: one `RowCheck` per row, in the frame's order, whatever the row holds: a row
-without tests or with unreadable tests is `no_tests` with the reason, never skipped.
+without tests or with unreadable tests is `no_tests` (a language tolk does not know:
+`unknown_lang`) with the reason, never skipped.
 `write_verified` keeps rows that passed here (ran_on updated to where they ran now),
 promotes `unverified` rows that passed, keeps rows this machine cannot run either
 (`unverified` here: they keep their original verdict and config) and drops the rest.
@@ -162,15 +163,17 @@ def verify_rows(frame: pl.DataFrame, limits: ValidationLimits = ValidationLimits
         by_lang.setdefault(row["lang"], []).append(i)
     for lang, idx in sorted(by_lang.items()):
         items, where = [], []
+        known = lang in {str(x) for x in Lang}
         for i in idx:
             row = rows[i]
             try:
-                tc_lang = Lang(lang)
+                if not known:
+                    raise ValueError(f"unknown language {lang!r}")
                 sig, suite = suite_of(row)
             except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
                 checks[i] = RowCheck(row["id"], lang, row["function"], row["origin"],
-                                     "no_tests", 0, 0, "", row["ran_on"] or "",
-                                     f"{type(exc).__name__}: {exc}"[:300])
+                                     "no_tests" if known else "unknown_lang", 0, 0, "",
+                                     row["ran_on"] or "", f"{type(exc).__name__}: {exc}"[:300])
                 continue
             items.append((row["target_code"], sig, suite))
             where.append(i)
@@ -179,7 +182,7 @@ def verify_rows(frame: pl.DataFrame, limits: ValidationLimits = ValidationLimits
             progress(lang, done, len(items))
         for k in range(0, len(items), batch_size):
             part = items[k:k + batch_size]
-            verdicts = validate_batch(part, get_toolchain(tc_lang), limits,
+            verdicts = validate_batch(part, get_toolchain(Lang(lang)), limits,
                                       batch_size=batch_size)
             for i, v in zip(where[k:k + batch_size], verdicts, strict=True):
                 checks[i] = _check(rows[i], v)
@@ -197,8 +200,9 @@ def summarize(checks: list[RowCheck]) -> pl.DataFrame:
     s = pl.col("status")
     return (df.group_by("lang").agg(
         pl.len().alias("rows"), (s == "passed").sum().alias("passed"),
-        (~s.is_in(["passed", "unverified", "no_tests"])).sum().alias("failed"),
-        (s == "unverified").sum().alias("unverified"), (s == "no_tests").sum().alias("no_tests"))
+        (~s.is_in(["passed", "unverified", "no_tests", "unknown_lang"])).sum().alias("failed"),
+        (s == "unverified").sum().alias("unverified"),
+        s.is_in(["no_tests", "unknown_lang"]).sum().alias("no_tests"))
         .sort("lang"))
 
 

@@ -216,6 +216,8 @@ def test_rows_without_tests_are_reported_not_skipped(tmp_path: Path) -> None:
     frame = pl.DataFrame([row], schema=SAMPLE_SCHEMA).with_columns(origin=pl.lit("sample"))
     (check,) = verify_rows(frame)
     assert check.status == "no_tests" and "no tests" in check.reason and check.id == "x1"
+    (other,) = verify_rows(frame.with_columns(lang=pl.lit("rust")))
+    assert other.status == "unknown_lang" and "rust" in other.reason
     with pytest.raises(ConfigError, match="neither a run output directory"):
         load_rows(str(tmp_path), tmp_path / "w")
 
