@@ -56,7 +56,7 @@ from tolk.flows.config import BuildConfig
 from tolk.flows.runlog import (log_event, mark_run_finished, mark_run_started,
                                write_json_atomic, write_timing)
 from tolk.flows.shard import process_shard
-from tolk.flows.procs import STOPPING
+from tolk.flows.procs import stopping
 from tolk.flows.shutdown import run_token, stop_run
 from tolk.flows.watchdog import RunStopping
 from tolk.ir.function import Program, content_id
@@ -238,7 +238,7 @@ def run_shard(shard: str, items: Sequence[Program | Rejected], config: BuildConf
               host=socket.gethostname(), pid=os.getpid())
     res = process_shard(items, config, run_id=run_id, shard=shard,
                         on_program_done=_progress_writer(out, shard, len(items)))
-    if STOPPING.is_set():  # stopped on a signal: items may have lost their workers to it
+    if stopping():  # stopped on a signal: items may have lost their workers to it
         raise RunStopping(f"shard {shard} not stored: the run is stopping")
     write_shard(out, shard, res.samples, res.rejects, dict(res.stats),
                 unverified=res.unverified)

@@ -25,13 +25,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["STOPPING", "RUN_MARK", "ProcInfo", "descendants", "marked", "kill_all", "die_with_parent",
+__all__ = ["STOPPING", "stopping", "RUN_MARK", "ProcInfo", "descendants", "marked", "kill_all", "die_with_parent",
            "pid_alive"]
 
 RUN_MARK = "TOLK_RUN_MARK"
 # Set once this process is stopping (flows.shutdown): from then on no new worker starts
 # and no shard is stored, since its items may have lost their workers to the stop.
 STOPPING = threading.Event()
+
+
+def stopping() -> bool:
+    """Whether this process is stopping (a function: code shipped to Dask workers by value
+    must not hold the Event itself, which does not pickle)."""
+    return STOPPING.is_set()
 _PR_SET_PDEATHSIG = 1
 
 

@@ -24,14 +24,15 @@ Key contracts:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import signal
+import socket
 import time
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from typing import Any, Callable, Sequence
 
@@ -114,7 +115,7 @@ class StageWorker:
 
     def __init__(self, timeout_s: float) -> None:
         self.timeout_s = timeout_s
-        self._proc: Any = None
+        self._pid: int | None = None
         self._conn: Connection | None = None
         self.restarts = 0
 
@@ -122,41 +123,58 @@ class StageWorker:
         if self._conn is None:
             if STOPPING.is_set():  # the run is being stopped: no new processes
                 raise RunStopping("the run is stopping")
-            ctx = get_context("fork")  # the stages' code and any test patch, without imports
-            parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_serve, args=(child,), daemon=False,
-                               name="tolk-stage-worker")
-            proc.start()
-            child.close()
-            self._proc, self._conn = proc, parent
+            # A bare fork, not multiprocessing.Process: the stages' code and any test patch
+            # without imports, and it works inside daemonic processes (Dask workers).
+            ours, theirs = socket.socketpair()
+            pid = os.fork()
+            if pid == 0:  # the worker: never returns into the caller's code
+                try:
+                    ours.close()
+                    _serve(Connection(theirs.detach()))
+                finally:
+                    os._exit(0)
+            theirs.close()
+            self._pid, self._conn = pid, Connection(ours.detach())
         return self._conn
 
+    def _reap(self, pid: int, wait_s: float) -> bool:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                return True
+            if done or time.monotonic() > deadline:
+                return bool(done)
+            time.sleep(0.01)
+
     def _kill(self) -> None:
-        proc, conn = self._proc, self._conn
-        self._proc = self._conn = None
-        if proc is None:
-            return
-        kill_all([*descendants(proc.pid)], wait_s=1.0)
-        proc.kill()
-        proc.join(5)
+        pid, conn = self._pid, self._conn
+        self._pid, self._conn = None, None
         if conn is not None:
             conn.close()
+        if pid is None:
+            return
+        kill_all([*descendants(pid)], wait_s=1.0)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        self._reap(pid, 5.0)
         self.restarts += 1
 
     def close(self) -> None:
         """Stop the worker (at the end of a shard)."""
-        if self._conn is not None:
-            self._conn.close()  # the worker exits on EOF
-        if self._proc is not None:
-            self._proc.join(2)
-            if self._proc.is_alive():
-                self._proc.kill()
-                self._proc.join(2)
-        self._proc = self._conn = None
+        pid, conn = self._pid, self._conn
+        self._pid, self._conn = None, None
+        if conn is not None:
+            conn.close()  # the worker exits on EOF
+        if pid is not None and not self._reap(pid, 2.0):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            self._reap(pid, 2.0)
 
     @property
     def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None else None
+        return self._pid
 
     def map(self, fn: StageFn, ctx: Any, items: Sequence[Any]) -> list[ItemOutcome]:
         out: list[ItemOutcome] = []
