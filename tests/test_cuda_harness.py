@@ -12,9 +12,10 @@ import pytest
 
 from tolk.ir.frontend import analyze_source
 from tolk.ir.function import Function, Param, Signature
-from tolk.ir.types import BOOL, FLOAT, INT, STR, IRType, list_of, tuple_of
+from tolk.ir.types import BOOL, FLOAT, INT, STR, IRType, Kind, list_of, tuple_of
 from tolk.ir.vectors import Vector
 from tolk.toolchains.cuda import CUDA
+from tolk.toolchains.cuda.contract import host_header
 from tolk.toolchains.cuda.emulation import emulation_compile_argv, emulation_files
 from tolk.toolchains.cuda.harness import render_harness
 from tolk.validators.compare import Tolerance
@@ -119,11 +120,62 @@ def _vectors(fn: Function) -> tuple[Vector, ...]:
                  for a, s, f, b in zip(VALUES[INT], VALUES[STR], VALUES[FLOAT], [True, False] * 2))
 
 
+_COPY_KERNEL = """template <typename T> __global__ void copy_kernel(T* o, const T* in, long long n) {
+    long long stride = static_cast<long long>(blockDim.x) * gridDim.x;
+    for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < n;
+         i += stride)
+        o[i] = in[i];
+}
+template <typename T> __global__ void fill_kernel(T* o, T v) { o[threadIdx.x] = v; }
+template <typename T> void copy_via_device(T* out, const T* in, long long n) {
+    T* d_in = nullptr;
+    T* d_out = nullptr;
+    cudaMalloc(&d_in, sizeof(T) * (n > 0 ? n : 1));
+    cudaMalloc(&d_out, sizeof(T) * (n > 0 ? n : 1));
+    if (n > 0) cudaMemcpy(d_in, in, sizeof(T) * n, cudaMemcpyHostToDevice);
+    copy_kernel<T><<<(n + 255) / 256 + 1, 256>>>(d_out, d_in, n);
+    if (n > 0) cudaMemcpy(out, d_out, sizeof(T) * n, cudaMemcpyDeviceToHost);
+    cudaFree(d_in);
+    cudaFree(d_out);
+}
+template <typename T> T scalar_via_device(T v) {
+    T* d = nullptr;
+    T r{};
+    cudaMalloc(&d, 32 * sizeof(T));
+    fill_kernel<T><<<1, 32>>>(d, v);
+    cudaMemcpy(&r, d, sizeof r, cudaMemcpyDeviceToHost);
+    cudaFree(d);
+    return r;
+}
+"""
+
+
+def _through_device(sig: Signature) -> str:
+    """A hand-written identity candidate that moves every value through a thread-indexed
+    kernel (the lowering takes data-parallel functions only, and these are not)."""
+    t = sig.returns
+    if t.kind is Kind.TUPLE:  # r_tuple(a, s, f, b) -> (b, f, s, a)
+        body = ["*out2_len = s_len;", "if (s_len <= out2_cap) copy_via_device(out2, s, s_len);",
+                "*out0 = scalar_via_device(b);", "*out1 = scalar_via_device(f);",
+                "*out3 = scalar_via_device(a);"]
+    elif t.rank == 2:
+        body = ["*out_rows = x_rows;", "*out_cols = x_cols;",
+                "if (x_rows * x_cols <= out_cap) copy_via_device(out, x, x_rows * x_cols);"]
+    elif t.rank == 1 or t.kind is Kind.STR:
+        body = ["*out_len = x_len;", "if (x_len <= out_cap) copy_via_device(out, x, x_len);"]
+    else:
+        body = ["return scalar_via_device(x);"]
+    return ("#include <cuda_runtime.h>\n\n" + _COPY_KERNEL + "\n" + host_header(sig) + " {\n"
+            + "".join(f"    {line}\n" for line in body) + "}\n")
+
+
 @pytest.mark.skipif(shutil.which("g++") is None, reason="no g++ for the emulation")
 def test_wire_round_trip_for_every_type_under_cpu_emulation(tmp_path: Path) -> None:
     fns = [f for f in analyze_source(ROUND_TRIP) if isinstance(f, Function)]
     assert len(fns) == 11
-    files = emulation_files(CUDA.batch_files([(CUDA.lower(f), f.signature) for f in fns]))
+    assert all(CUDA.static_check(_through_device(f.signature), f.signature) is None for f in fns)
+    files = emulation_files(CUDA.batch_files([(_through_device(f.signature), f.signature)
+                                              for f in fns]))
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
