@@ -86,6 +86,21 @@ def {f}({a}: int, {b}: list[int]) -> int:
 """
 
 
+def parallel_program(f: str, a: str, b: str, c: str, e: str) -> str:
+    """The same names in a data-parallel shape (a reduction): CUDA lowers nothing else."""
+    return f"""
+def {f}({a}: int, {b}: list[int]) -> int:
+    {c} = 0
+    for {e} in range(len({b})):
+        {c} += {b}[{e}] * {a}
+    return {c}
+"""
+
+
+def program_for(lang: Lang, *names: str) -> str:
+    return parallel_program(*names) if lang is Lang.CUDA else program(*names)
+
+
 class Hang(Exception):
     pass
 
@@ -148,7 +163,7 @@ _COMPILER = {Lang.FORTRAN: "gfortran", Lang.COBOL: "cobc", Lang.CUDA: "nvcc"}
 
 
 def _property(lang: Lang, names: list[str]) -> None:
-    fn = function_of(program(*names))
+    fn = function_of(program_for(lang, *names))
     if fn is None:
         return  # the front end kept no body IR: nothing to lower
     code = lower_or_refuse(fn, lang)
@@ -199,7 +214,7 @@ def test_each_tricky_name_in_each_position_lowers_or_is_refused(lang: Lang,
         names[position] = name
         if not _distinct(names):
             continue
-        fn = function_of(program(*names))
+        fn = function_of(program_for(lang, *names))
         if fn is not None:
             code = lower_or_refuse(fn, lang)
             if code is not None and lang is Lang.JULIA:
@@ -236,11 +251,20 @@ def tally(xs: list[int]) -> int:
     return __
 '''
 
+# CUDA takes data-parallel functions only: the same names in a reduction.
+UNDERSCORE_PARALLEL = '''
+def tally(xs: list[int]) -> int:
+    __ = 0
+    for _ in range(len(xs)):
+        __ += xs[_] * 2
+    return __
+'''
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", list(Lang), ids=str)
 def test_a_local_underscore_lowers_and_validates_for_every_target(lang: Lang) -> None:
-    fn = function_of(UNDERSCORE)
+    fn = function_of(UNDERSCORE_PARALLEL if lang is Lang.CUDA else UNDERSCORE)
     assert fn is not None
     tc = get_toolchain(lang)
     with wall_clock(10):
