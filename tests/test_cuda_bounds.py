@@ -25,22 +25,25 @@ from tolk.validators.wire import encode_inputs
 SIG = Signature("total", (Param("xs", list_of(INT)),), INT)
 KERNEL = """
 #include <cuda_runtime.h>
-__global__ void total_kernel(const long long* xs, long long n, long long* out) {
-    long long s = 0;
-    for (long long i = 0; i < n; ++i) s += xs[i];
-    *out = s;
+__global__ void total_kernel(const long long* xs, long long n, unsigned long long* out) {
+    long long stride = (long long)gridDim.x * blockDim.x;
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += stride)
+        atomicAdd(out, (unsigned long long)xs[i]);
 }
 long long total(const long long* xs, long long xs_len) {
     long long n = xs_len{extra};
-    long long *d = nullptr, *o = nullptr, r = 0;
+    long long* d = nullptr;
+    unsigned long long* o = nullptr;
+    unsigned long long r = 0;
     cudaMalloc(&d, sizeof(long long) * (n > 0 ? n : 1));
-    cudaMalloc(&o, sizeof(long long));
+    cudaMalloc(&o, sizeof(unsigned long long));
+    cudaMemcpy(o, &r, sizeof r, cudaMemcpyHostToDevice);
     cudaMemcpy(d, xs, sizeof(long long) * n, cudaMemcpyHostToDevice);
-    total_kernel<<<1, 1>>>(d, n, o);
+    total_kernel<<<4, 256>>>(d, n, o);
     cudaMemcpy(&r, o, sizeof r, cudaMemcpyDeviceToHost);
     cudaFree(d);
     cudaFree(o);
-    return r;
+    return (long long)r;
 }
 """
 VECTORS = (Vector(([1, 2, 3],), 6), Vector(([5] * 1024,), 5 * 1024), Vector(([],), 0))
