@@ -1,8 +1,8 @@
-"""The kernel/host calling convention shared by the sequential and parallel lowerings.
+"""The kernel calling convention of the lowered candidates, and condition text helpers.
 
 Key contracts: parameter i of the contract reaches a lowered kernel as `lw_a<i>` (plus
-`lw_a<i>_len`, or `_rows`/`_cols`), device copies of host inputs are `lw_d<i>` in the host
-function, and `launch_args` lists the host expressions in `kernel_params` order.
+`lw_a<i>_len`, or `_rows`/`_cols`); device copies of host inputs are `lw_d<i>` in the host
+function.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from tolk.ir.function import Signature
 from tolk.ir.types import Kind
 from tolk.toolchains.cuda.lowering_exprs import ctype
 
-__all__ = ["cond", "kernel_params", "launch_args"]
+__all__ = ["cond", "kernel_params"]
 
 
 def cond(code: str) -> str:
@@ -45,17 +45,3 @@ def kernel_params(sig: Signature) -> tuple[list[str], list[str]]:
             decls.append(f"{ctype(t)} {a}")
             args.append(a)
     return decls, args
-
-
-def launch_args(sig: Signature) -> list[str]:
-    """Host expressions for the kernel's parameters (after lw_arena), in _kernel_params order."""
-    args = []
-    for i, p in enumerate(sig.params):
-        t = p.type
-        if t.kind is Kind.STR or t.rank == 1:
-            args += [f"lw_d{i}", f"{p.name}_len"]
-        elif t.rank == 2:
-            args += [f"lw_d{i}", f"{p.name}_rows", f"{p.name}_cols"]
-        else:
-            args.append(p.name)
-    return args
