@@ -321,3 +321,23 @@ def test_prompt_example_is_a_parallel_candidate() -> None:
                                              "blocks, 256>>>", "<<<1, 1>>>"), SIG) \
         == "serial_kernel"
     assert "serial_kernel" in text
+
+
+HELPERS = """__device__ long long gid() {
+    return blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x;
+}
+__device__ void fold(const long long* xs, long long n, unsigned long long* acc) {
+    for (long long i = gid(); i < n; i += static_cast<long long>(blockDim.x) * gridDim.x)
+        atomicAdd(acc, static_cast<unsigned long long>(xs[i]));
+}
+__global__ void k(const long long* xs, long long n, unsigned long long* acc) { fold(xs, n, acc); }
+__global__ void k2(const long long* xs, long long n, unsigned long long* acc) {
+    long long i = gid();
+    if (i < n) atomicAdd(acc, static_cast<unsigned long long>(xs[i]));
+}"""
+
+
+def test_thread_indices_read_through_device_helpers_count() -> None:
+    assert CUDA.static_check(candidate(HELPERS), SIG) is None
+    serial_helper = HELPERS.replace("i = gid(); i < n;", "i = 0; i < n;")
+    assert CUDA.static_check(candidate(serial_helper), SIG) == "serial_kernel"

@@ -9,16 +9,20 @@ A CUDA sample must spread its work over threads. `serial_reason(root, functions)
     dereference `*e`) and no call (`atomicAdd(acc, v)`, `helper(xs, i)`) depends on
     `threadIdx`/`blockIdx` outside a single-thread guard. Dependence follows assignments
     (`tid = blockIdx.x * blockDim.x + threadIdx.x; for (i = tid; ...)`), so a grid-stride
-    loop counts. A guard pins the thread values it tests against constants: inside
-    `if (threadIdx.x == 0 && blockIdx.x == 0) {...}`, after
-    `if (threadIdx.x != 0 || blockIdx.x != 0) return;` (also `> 0`, `>= 1`, or a bare
-    `if (tid) return;`) and in the else branch of an `!=` test, the pinned values no longer
-    count. A kernel whose work is all inside such a guard, or that ignores its thread
+    loop counts, and through helpers that read the thread indices themselves (`i = gid()`,
+    `process(xs, out, n)` with `process` indexing by `threadIdx`). A guard pins the thread
+    values it tests against constants: inside `if (threadIdx.x == 0 && blockIdx.x == 0)
+    {...}`, after `if (threadIdx.x != 0 || blockIdx.x != 0) return;` (also `> 0`, `>= 1`,
+    or a bare `if (tid) return;`) and in the else branch of an `!=` test, the pinned values
+    no longer count. A kernel whose work is all inside such a guard, or that ignores its thread
     index and loops over everything, is therefore serial; `if (threadIdx.x == 0)
     atomicAdd(out, partial[0]);` after a thread-indexed phase is fine.
 
 Key contracts: only reasons, never rewrites; runs after the structural checks, so the
-host function and a launched kernel exist.
+host function and a launched kernel exist. It follows names, not values: a kernel whose
+threads all compute the same thing into `out[threadIdx.x]` passes, and one that takes its
+index only from cooperative groups (`this_grid().thread_rank()`) is refused (a known false
+positive).
 """
 
 from __future__ import annotations
@@ -47,10 +51,35 @@ def serial_reason(root: tree_sitter.Node, functions: dict[str, tree_sitter.Node]
         for call in walk(fn):
             if call.type == "kernel_call_syntax" and _one_thread(call, fn, defines):
                 return "serial_kernel"
+    aware = _thread_aware(functions)
     for fn in functions.values():
-        if any(c.type == "__global__" for c in fn.children) and not _thread_indexed(fn):
+        if any(c.type == "__global__" for c in fn.children) and not _thread_indexed(fn, aware):
             return "serial_kernel"
     return None
+
+
+def _thread_aware(functions: dict[str, tree_sitter.Node]) -> frozenset[str]:
+    """Functions that read threadIdx/blockIdx, directly or through functions they call
+    (`__device__ long long gid() { return blockIdx.x * blockDim.x + threadIdx.x; }`)."""
+    calls = {name: {_callee(c) for c in walk(fn) if c.type == "call_expression"}
+             for name, fn in functions.items()}
+    aware = {name for name, fn in functions.items()
+             if any(n.type == "identifier" and _text(n) in _SOURCES for n in walk(fn))}
+    changed = True
+    while changed:
+        changed = False
+        for name, callees in calls.items():
+            if name not in aware and callees & aware:
+                aware.add(name)
+                changed = True
+    return frozenset(aware)
+
+
+def _callee(call: tree_sitter.Node) -> str:
+    f = call.child_by_field_name("function")
+    while f is not None and f.type in ("template_function", "qualified_identifier"):
+        f = f.child_by_field_name("name")
+    return _text(f) if f is not None else ""
 
 
 # ---- launches -----------------------------------------------------------------------------
@@ -76,8 +105,8 @@ def _is_one(arg: tree_sitter.Node, fn: tree_sitter.Node, defines: dict[str, str]
 
 # ---- kernels ------------------------------------------------------------------------------
 
-def _thread_indexed(kernel: tree_sitter.Node) -> bool:
-    taint = _taint(kernel)
+def _thread_indexed(kernel: tree_sitter.Node, aware: frozenset[str]) -> bool:
+    taint = _taint(kernel, aware)
     body = kernel.child_by_field_name("body")
     if body is None:
         return False
@@ -91,17 +120,23 @@ def _thread_indexed(kernel: tree_sitter.Node) -> bool:
                 if n.type == "subscript_expression" else n.child_by_field_name("argument"))
         if part is None:
             continue
-        if _sources(part, taint) - _pins(n, kernel, taint):
+        src = _sources(part, taint, aware)
+        if n.type == "call_expression" and _callee(n) in aware:
+            src |= {"t", "b"}  # a helper that indexes by thread itself
+        if src - _pins(n, kernel, taint):
             return True
     return False
 
 
-def _sources(n: tree_sitter.Node, taint: dict[str, set[str]]) -> set[str]:
+def _sources(n: tree_sitter.Node, taint: dict[str, set[str]],
+             aware: frozenset[str] = frozenset()) -> set[str]:
     out: set[str] = set()
     for m in walk(n):
         if m.type == "identifier":
             name = _text(m)
             out |= {_SOURCES[name]} if name in _SOURCES else taint.get(name, set())
+        elif m.type == "call_expression" and _callee(m) in aware:
+            out |= {"t", "b"}
     return out
 
 
@@ -114,7 +149,7 @@ def _target(n: tree_sitter.Node | None) -> str:
     return _text(n) if n is not None and n.type == "identifier" else ""
 
 
-def _taint(kernel: tree_sitter.Node) -> dict[str, set[str]]:
+def _taint(kernel: tree_sitter.Node, aware: frozenset[str]) -> dict[str, set[str]]:
     """Locals whose value depends on threadIdx/blockIdx, and on which of the two."""
     pairs: list[tuple[str, tree_sitter.Node]] = []
     for n in walk(kernel):
@@ -132,7 +167,7 @@ def _taint(kernel: tree_sitter.Node) -> dict[str, set[str]]:
     while changed:
         changed = False
         for name, value in pairs:
-            src = _sources(value, taint)
+            src = _sources(value, taint, aware)
             if not src <= taint.get(name, set()):
                 taint[name] = taint.get(name, set()) | src
                 changed = True
