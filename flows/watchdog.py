@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import resource
 import signal
 import socket
+import struct
 import time
 import traceback
 from collections import Counter
@@ -65,11 +67,26 @@ def process_cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def _drop_inherited_fds(keep: set[int]) -> None:
+    """Point every inherited descriptor but `keep` at /dev/null. A fork copies the
+    parent's sockets and pipe ends: a listening socket closed by the parent would go on
+    accepting, and a pipe's reader would never see EOF. dup2 rather than close, so an
+    object that still owns a number closes /dev/null later, never a reused descriptor."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd not in keep and fd != null:
+            with contextlib.suppress(OSError):
+                os.dup2(null, fd)
+    os.close(null)
+
+
 def _serve(conn: Connection) -> None:
     """The worker's loop: run batches until the parent closes the pipe."""
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _drop_inherited_fds({conn.fileno()})
     from tolk.flows.concurrency import is_transient
     while True:
         try:
@@ -117,6 +134,7 @@ class StageWorker:
         self.timeout_s = timeout_s
         self._pid: int | None = None
         self._conn: Connection | None = None
+        self._sock: socket.socket | None = None
         self.restarts = 0
 
     def _start(self) -> Connection:
@@ -134,8 +152,21 @@ class StageWorker:
                 finally:
                     os._exit(0)
             theirs.close()
-            self._pid, self._conn = pid, Connection(ours.detach())
+            # Sends go through the socket (with a timeout: a worker that never reads must
+            # not block us), receives through a Connection on a duplicate of it.
+            self._pid, self._sock = pid, ours
+            self._conn = Connection(os.dup(ours.fileno()))
         return self._conn
+
+    def _send(self, obj: Any) -> None:
+        """One message in Connection's framing, bounded by the stage timeout."""
+        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        assert self._sock is not None
+        self._sock.settimeout(self.timeout_s)
+        try:
+            self._sock.sendall(struct.pack("!i", len(data)) + data)
+        finally:
+            self._sock.settimeout(None)
 
     def _reap(self, pid: int, wait_s: float) -> bool:
         deadline = time.monotonic() + wait_s
@@ -149,10 +180,11 @@ class StageWorker:
             time.sleep(0.01)
 
     def _kill(self) -> None:
-        pid, conn = self._pid, self._conn
-        self._pid, self._conn = None, None
-        if conn is not None:
-            conn.close()
+        pid, conn, sock = self._pid, self._conn, self._sock
+        self._pid, self._conn, self._sock = None, None, None
+        for end in (conn, sock):
+            if end is not None:
+                end.close()
         if pid is None:
             return
         kill_all([*descendants(pid)], wait_s=1.0)
@@ -163,10 +195,11 @@ class StageWorker:
 
     def close(self) -> None:
         """Stop the worker (at the end of a shard)."""
-        pid, conn = self._pid, self._conn
-        self._pid, self._conn = None, None
-        if conn is not None:
-            conn.close()  # the worker exits on EOF
+        pid, conn, sock = self._pid, self._conn, self._sock
+        self._pid, self._conn, self._sock = None, None, None
+        for end in (conn, sock):
+            if end is not None:
+                end.close()  # the worker exits on EOF
         if pid is not None and not self._reap(pid, 2.0):
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
@@ -178,10 +211,18 @@ class StageWorker:
 
     def map(self, fn: StageFn, ctx: Any, items: Sequence[Any]) -> list[ItemOutcome]:
         out: list[ItemOutcome] = []
+        refused = 0
         while len(out) < len(items):
             conn = self._start()
             rest = items[len(out):]
-            conn.send((fn, ctx, list(rest)))
+            try:
+                self._send((fn, ctx, list(rest)))
+            except OSError as exc:  # socket.timeout included: the worker takes no work
+                self._kill()
+                refused += 1
+                if refused > 1:
+                    raise RuntimeError(f"stage worker takes no work: {exc}") from exc
+                continue
             out += self._collect(conn, len(rest))
         return out
 

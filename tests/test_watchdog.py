@@ -119,3 +119,22 @@ def test_an_item_spinning_in_the_lowering_or_front_end_is_a_timeout(
     assert res.stats["stage_items:lowering"] >= 2 and res.stats["stage_wall_ms:lowering"] >= 15_000
     assert res.stats["stage_items:frontend"] == 2
     assert any("gcd" in label for _, label in res.slowest["lowering"])
+
+
+def test_a_worker_does_not_hold_the_parents_sockets_open() -> None:
+    """A fork copies every descriptor: a listening socket the parent closes must really
+    close (an in-process LLM test server 'dies' that way), or a client would hang."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    worker = StageWorker(timeout_s=30)
+    try:
+        assert [o.value for o in worker.map(_spin, None, [1])] == [2]  # forked now
+        listener.close()
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=5)
+    finally:
+        worker.close()
