@@ -7,22 +7,25 @@ Columns (SAMPLE_SCHEMA): `tests` is the row's suite as JSON, `TestSuite.to_json`
      "rel_tol": 1e-9, "abs_tol": 1e-12,           how float results are compared
      "int64_contract": bool,                      every integer the reference computed fits int64
      "mutation_score": float | null, "mutants_distinguishable": int | null,
-     "line_coverage": ..., "branch_coverage": ..., "notes": [...]}
+     "line_coverage": ..., "branch_coverage": ...}
 
 `shown` vectors may appear in prompts; the rest are hidden. Expected values are the
 Python reference's results; inputs on which the reference raised are left out of the
-suite (counted in `notes`), so no vector expects an error. Types come from the row's
-`ir_signature`. `contract` is the exact target-language interface the candidate
-implements (`Toolchain.contract`), `toolchain_command` the compile command with its flags
-(the run command for interpreted targets), the binary named by its base name.
+suite, so no vector expects an error. Types come from the row's `ir_signature`. The
+suite's build `notes` (inputs dropped, pool sizes; some depend on timing, e.g.
+`dropped:contract_timeout`) are left out, so a row is the same whenever its vectors are.
+`contract` is the exact target-language interface the candidate implements
+(`Toolchain.contract`), `toolchain_command` the compile command with its flags (the run
+command for interpreted targets), the binary named by its base name.
 
 Key contracts: `row_tests_columns` never raises (a toolchain that cannot say gives "");
-`suite_of(row)` reads back exactly the suite that judged the row.
+`suite_of(row)` reads back the vectors, tolerances and scores that judged the row.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
 from typing import Any, Mapping
 
@@ -31,7 +34,7 @@ from tolk.ir.vectors import TestSuite
 from tolk.lang import Lang
 from tolk.toolchains.registry import get_toolchain
 
-__all__ = ["row_tests_columns", "toolchain_command", "suite_of"]
+__all__ = ["row_tests_columns", "tests_json", "toolchain_command", "suite_of"]
 
 
 @functools.cache
@@ -45,13 +48,20 @@ def toolchain_command(lang: Lang) -> str:
     return " ".join([os.path.basename(argv[0]), *argv[1:]]) if argv else ""
 
 
+def tests_json(suite: TestSuite) -> str:
+    """The suite as the row carries it: `TestSuite.to_json` without the build notes."""
+    data = json.loads(suite.to_json())
+    data.pop("notes", None)
+    return json.dumps(data)
+
+
 def row_tests_columns(sig: Signature, lang: str, suite: TestSuite | None) -> dict[str, Any]:
     """`tests`, `contract` and `toolchain_command` for a row judged by `suite`."""
     try:
         contract = get_toolchain(Lang(lang)).contract(sig)
     except Exception:  # noqa: BLE001 - provenance only, never fatal
         contract = ""
-    return {"tests": suite.to_json() if suite is not None else None, "contract": contract,
+    return {"tests": tests_json(suite) if suite is not None else None, "contract": contract,
             "toolchain_command": toolchain_command(Lang(lang))}
 
 

@@ -105,10 +105,11 @@ def fetch_hub(spec: str, dest: Path) -> Path:
         with httpx.Client(follow_redirects=True, timeout=60, headers=headers) as client:
             for path in files:
                 url = f"{api.endpoint}/datasets/{repo}/resolve/{revision}/{path}"
-                resp = client.get(url)
-                resp.raise_for_status()
                 (dest / path).parent.mkdir(parents=True, exist_ok=True)
-                (dest / path).write_bytes(resp.content)
+                with client.stream("GET", url) as resp, open(dest / path, "wb") as fh:
+                    resp.raise_for_status()
+                    for chunk in resp.iter_bytes(1 << 20):  # shards can be large
+                        fh.write(chunk)
     except Exception as exc:  # noqa: BLE001 - third-party errors become ours at the boundary
         raise ConfigError(f"cannot download {spec}: {type(exc).__name__}: {exc}") from exc
     if not files:
