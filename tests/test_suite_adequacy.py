@@ -235,3 +235,16 @@ def test_int64_guard_keeps_match_patterns_and_is_not_caught_by_user_code() -> No
     run = run_reference(make(src, "g", [("x", INT)], INT), [(3,), (2**62,)], policy=DEFAULT_POLICY,
                         hash_seed=1, int64=True)
     assert [(o.kind, o.value) for o in run.outcomes] == [(OutcomeKind.OK, 6), (OutcomeKind.INT64, None)]
+
+
+def test_module_set_up_is_outside_the_contract() -> None:
+    """The module may call its own functions at import on big values (ipaddress does)."""
+    src = ("def ones(bits: int) -> int:\n    return (1 << bits) - 1\n\n"
+           "ALL = ones(128)\n\n"
+           "def low(x: int) -> int:\n    return x & ones(16)\n")
+    fn = make(src, "low", [("x", INT)], INT)
+    run = run_reference(fn, [(70000,)], policy=DEFAULT_POLICY, hash_seed=1, int64=True)
+    assert run.status.value == "completed" and run.outcomes[0].value == 70000 & 0xFFFF
+    run = run_reference(make(src, "ones", [("bits", INT)], INT), [(8,), (64,)],
+                        policy=DEFAULT_POLICY, hash_seed=1, int64=True)
+    assert [o.kind for o in run.outcomes] == [OutcomeKind.OK, OutcomeKind.INT64]

@@ -32,7 +32,9 @@ see tolk. Protocol:
 The int64 contract: with "int64", every function body of the module is rewritten (AST)
 so that each arithmetic result, unary minus, call result and augmented assignment
 passes through a check that raises when an int leaves [-2^63, 2^63); module-level code
-is left as is (a constant like 2**64 at module level is not the function's arithmetic).
+is left as is (a constant like 2**64 at module level is not the function's arithmetic),
+and the check is armed only while the function runs on an input (module set-up may call
+the module's functions on values of its own, e.g. 128-bit addresses).
 
 Values: tuples become lists; non-finite floats {"float": "nan" | "inf" | "-inf"}; ints
 outside int64 {"bigint": "<digits>"}, or {"bigint": "+" | "-"} when too long to print
@@ -64,8 +66,11 @@ class _Int64Escape(BaseException):
     """An integer left int64 (BaseException: the function's `except Exception` misses it)."""
 
 
+_ARMED = [False]  # checks count only during a call on an input, not at module set-up
+
+
 def _i64(v):
-    if v.__class__ is int and not -_INT64 <= v < _INT64:
+    if v.__class__ is int and _ARMED[0] and not -_INT64 <= v < _INT64:
         raise _Int64Escape("int %s%d bits" % ("-" if v < 0 else "", v.bit_length()))
     return v
 
@@ -250,9 +255,11 @@ def _call(fn, args, timeout_s, tracer=None):
         try:
             if tracer is not None:
                 tracer.start()
+            _ARMED[0] = True
             try:
                 value = fn(*args)
             finally:
+                _ARMED[0] = False
                 if tracer is not None:
                     tracer.stop()
             record = {"ok": encode(value)}
