@@ -67,7 +67,8 @@ def test_build_corpus_flow_stores_samples_and_resumes(tmp_path: Path, prefect_ha
     with get_client(sync_client=True) as client:
         arts = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["tolk-funnel"])))
-    assert arts and "| validate | fortran |" in arts[0].data
+    # Other tests' runs in the same session have tolk-funnel artifacts too: any is ours.
+    assert any("| validate | fortran |" in a.data for a in arts)
 
     again = build_corpus(config)  # everything complete: nothing recomputed, nothing duplicated
     assert again.shards_skipped == 2
