@@ -1,7 +1,7 @@
 """`tolk translate FILE.py --to LANG`: one function, translated and validated, verdict printed.
 
 With `--translator vllm|openai|replay` the function goes through the same LLM stage as a
-corpus run (`tolk.flows.shard.run_llm_rounds`: strategy, repair rounds, batched backend
+corpus run (`tolk.flows.llm_rounds.run_llm_rounds`: strategy, repair rounds, batched backend
 calls); every round's verdict goes to stderr, the best candidate per language to stdout.
 """
 
