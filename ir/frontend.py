@@ -197,7 +197,9 @@ def _partial_signature(node: tree_sitter.Node, name: str) -> _Partial:
     for p in named_children(node.child_by_field_name("parameters")):
         if p.type in ("list_splat_pattern", "dictionary_splat_pattern"):
             raise UnsupportedProgram("unsupported_parameter:varargs", text(p))
-        if p.type in ("keyword_separator", "positional_separator"):
+        # Comments and backslash continuations are named children of a parameter list too.
+        if p.type in ("keyword_separator", "positional_separator", "comment",
+                      "line_continuation"):
             continue
         if p.type in ("identifier", "default_parameter"):
             names.append(text(p if p.type == "identifier" else p.child_by_field_name("name")))

@@ -116,3 +116,11 @@ def test_seed_corpus_has_accepted_and_rejected_functions() -> None:
 def test_parse_type_round_trips() -> None:
     for s in ["int", "float", "bool", "str", "list[int]", "list[list[float]]", "tuple[int, bool]"]:
         assert str(parse_type(s, allow_tuple=True)) == s
+
+
+def test_comments_and_continuations_inside_a_parameter_list() -> None:
+    # Found by the site-packages soak (dill/source.py): both are named children of the
+    # parameter list and used to crash the signature reader with an IndexError.
+    fn = one("def f(a: int,  # the first\n      b: int \\\n      ) -> int:\n    return a + b\n")
+    assert isinstance(fn, Function)
+    assert [p.name for p in fn.signature.params] == ["a", "b"]
