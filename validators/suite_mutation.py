@@ -9,8 +9,9 @@ from the contract domain (validators/domain.py), filtered to vectors inside the 
 mutant is *distinguishable* when some pool input gives another result (compared as
 validators compare: `values_equal` with the suite's tolerance), raises, times out or
 leaves int64 where the reference does not. A greedy set cover then adds pool vectors to
-the coverage-chosen ones until every distinguishable mutant is killed, at most
-`max_added` of them; the *mutation score* is killed / distinguishable (1.0 with no
+the coverage-chosen ones until every distinguishable mutant is killed (by a vector where
+it returns another value, when there is one: a kill by raising relies on the target
+trapping there), at most `max_added` of them; the *mutation score* is killed / distinguishable (1.0 with no
 distinguishable mutant).
 
 Key contracts: `run_mutants` never raises for anything the reference or a mutant does: a

@@ -279,12 +279,15 @@ def _mutation_search(fn: Function, usable: list[Vector], chosen: list[int], seen
         ok = o is not None and o.kind is OutcomeKind.OK and not _unusable(args[k], o, sig, langs)
         pool.append(Vector(args[k], o.value) if ok and o is not None else Vector(args[k], None))
     n_pool = sum(1 for v in pool if v.expected is not None) if extra else len(pool)
-    added, killed = cover(res.kills, chosen, max_added)
+    # A mutant that returns another value somewhere must be killed by such a vector: one
+    # that only makes it raise or leave int64 relies on the target trapping there.
+    sets = [v or k for k, v in zip(res.kills, res.value_kills)]
+    added, killed = cover(sets, chosen, max_added)
     dist = res.distinguishable
     score = killed / len(dist) if dist else 1.0
     have = set(chosen) | set(added)
     survivors = [f"{mutants[j].kind} {mutants[j].description}" for j in dist
-                 if not (res.kills[j] & have)]
+                 if not (sets[j] & have)]
     notes = [f"mutants:{killed}/{len(dist)}", f"pool:{n_pool}"]
     if res.unreached:
         notes.append(f"mutants_unreached:{res.unreached}")
