@@ -79,3 +79,14 @@ def test_float_floor_scales_with_the_data() -> None:
     # Signed zeros are equal; without float inputs the comparison is relative.
     assert values_equal(-0.0, 0.0, FLOAT)
     assert not values_equal(1e-300, 0.0, FLOAT)
+
+
+def test_int_inputs_set_a_unit_floor_but_never_a_large_one() -> None:
+    from tolk.validators.compare import input_scale
+    # colorsys.rgb_to_yiq(1, 1, 1): Python's 5.2e-17 is rounding noise; exact arithmetic
+    # (COBOL's decimals) gives 0, a correct translation.
+    assert values_equal(0.0, 5.2e-17, FLOAT, scale=input_scale([1, 1, 1], [INT, INT, INT]))
+    # a huge int input does not excuse a wrong float result
+    assert not values_equal(0.0, 0.14, FLOAT, scale=input_scale([2**62], [INT]))
+    # zero ints and bools give no floor: a tiny result flushed to 0 still fails
+    assert not values_equal(0.0, 5e-295, FLOAT, scale=input_scale([0, True], [INT, BOOL]))

@@ -7,12 +7,12 @@ Exact for int, bool and str; element-wise for lists and tuples, shapes included.
     |got - expected| <= abs * scale                        (the cancellation floor)
 
 where `scale` is the largest magnitude among the vector's float inputs and the expected
-value (`input_scale`). The floor is *relative to the data*, not a fixed number: a sum
+value, and at least 1 when an int input is non-zero (`input_scale`). The floor is *relative to the data*, not a fixed number: a sum
 whose terms cancel (`0.1 + 0.2 - 0.3`, summed in another order) may land anywhere within
 a few ULPs of its largest term, so it is compared at the terms' scale; but a result of
 5e-295 computed from inputs of that size is compared at 1e-295 * abs, so flushing it to 0
-(or scaling it by 1000) fails at any magnitude. Without float inputs the comparison is
-purely relative. Limitation: a result far below every float input (`x * x` with
+(or scaling it by 1000) fails at any magnitude. Without float or non-zero int inputs the
+comparison is purely relative. Limitation: a result far below every float input (`x * x` with
 x = 1e-150) is checked only to `abs * scale` (1e-12 of the largest input by default).
 The tolerances a suite records (`TestSuite.rel_tol`/`abs_tol`) become a `Tolerance` with
 `Tolerance.of(suite)`; the defaults are the same numbers.
@@ -49,6 +49,11 @@ def _float_magnitude(v: Any, t: IRType) -> float:
     match t.kind:
         case Kind.FLOAT:
             return abs(v) if isinstance(v, float) and math.isfinite(v) else 0.0
+        case Kind.INT:
+            # A float computed from a non-zero whole number passes through magnitudes of at
+            # least 1 (rgb_to_yiq(1, 1, 1) is 5.2e-17 in Python, 0 in exact arithmetic);
+            # counting |n| itself would let an input of 2**62 excuse any float result.
+            return 1.0 if isinstance(v, int) and not isinstance(v, bool) and v != 0 else 0.0
         case Kind.LIST:
             return max((_float_magnitude(x, t.elem) for x in v), default=0.0)
         case Kind.TUPLE:
@@ -57,7 +62,8 @@ def _float_magnitude(v: Any, t: IRType) -> float:
 
 
 def input_scale(args: Sequence[Any], param_types: Sequence[IRType]) -> float:
-    """The largest finite float magnitude among a vector's arguments (0.0 without floats)."""
+    """The largest finite float magnitude among a vector's arguments, at least 1 when one
+    is a non-zero int (0.0 without either)."""
     return max((_float_magnitude(a, t) for a, t in zip(args, param_types)), default=0.0)
 
 
