@@ -40,7 +40,7 @@ from tolk.ir.function import Signature
 from tolk.ir.types import INT64_MAX, INT64_MIN, IRType, Kind
 from tolk.validators.hygiene import LIMITS, TargetLimits
 
-__all__ = ["domain_inputs", "contract_inputs", "int64_contract", "BOUNDARY_INTS",
+__all__ = ["boundary_singles", "domain_inputs", "contract_inputs", "int64_contract", "BOUNDARY_INTS",
            "BOUNDARY_FLOATS", "size_limits", "DEFAULT_LONG_STR", "DEFAULT_LONG_LIST"]
 
 _ALPHABET = string.ascii_letters + string.digits + string.punctuation + " "
@@ -181,12 +181,43 @@ def domain_inputs(sig: Signature, seed: int, budget: int,
     # budget of hundreds of inputs, times every mutant, runs in seconds.
     drawer = _Drawer(rng, tuple(min(x, c) for x, c in zip(size_limits(langs), (64, 64, 8, 8))))
     out: dict[str, tuple[Any, ...]] = {}
+    for args in _ladder_grid(sig, limit=budget // 2):
+        out.setdefault(repr(args), args)
     for _ in range(budget * 3):  # small types (one bool) have few distinct tuples
         if len(out) >= budget:
             break
         args = tuple(drawer.value(p.type, rng.choice(_REGIMES)) for p in sig.params)
         out.setdefault(repr(args), args)
     return list(out.values())
+
+
+#: loop counts that int parameters drive (exponents, k of C(n, k), digit counts) live here:
+#: inside int64, 2**62, C(62, 31) and fib(92) need loops of 30-90 iterations
+LADDER_INTS: tuple[int, ...] = (0, 1, -1, 2, -2, 3, 5, 8, 13, 21, 34, 55, 62, 63, 64, 89)
+
+
+def _ladder_grid(sig: Signature, limit: int) -> list[tuple[Any, ...]]:
+    """Every pair of int parameters over `LADDER_INTS` (a single one alone), the other
+    parameters at their trivial base value: deterministic, so a loop that an int bounds
+    is run long (a random draw rarely gives b = 2 with e in 32..62 together)."""
+    ints = [k for k, p in enumerate(sig.params) if p.type.kind is Kind.INT]
+    if not ints:
+        return []
+    base = tuple(b[1 % len(b)] if (b := _boundaries(p.type, (8, 8, 2, 2))) else None
+                 for p in sig.params)
+    if None in base:
+        return []
+    out: list[tuple[Any, ...]] = []
+    groups = list(itertools.combinations(ints, 2)) or [(ints[0],)]
+    for group in groups:
+        for values in itertools.product(LADDER_INTS, repeat=len(group)):
+            args = list(base)
+            for k, v in zip(group, values):
+                args[k] = v
+            out.append(tuple(args))
+            if len(out) >= limit:
+                return out
+    return out
 
 
 def _boundaries(t: IRType, limits: tuple[int, int, int, int]) -> list[Any]:
@@ -258,6 +289,28 @@ def contract_inputs(sig: Signature, seed: int, langs: Iterable[str] = (),
             break
         out.setdefault(repr(args), args)
     return [a for a in out.values() if None not in a][:cap]
+
+
+def boundary_singles(sig: Signature, langs: Iterable[str] = (), cap: int = 32,
+                     ) -> list[tuple[Any, ...]]:
+    """The first part of `contract_inputs` (one parameter at its boundary values, the
+    others at base values), taken round-robin over the parameters up to `cap`: the part a
+    suite always keeps, so that long lists and strings and the int64 edges reach every
+    candidate even where no reference mutant needs them (a loop capped at 8 items, an
+    accumulator narrowed to two decimal digits)."""
+    if not sig.params:
+        return []
+    limits = size_limits(langs)
+    bounds = [_boundaries(p.type, limits) or [None] for p in sig.params]
+    base = tuple(b[1 % len(b)] for b in bounds)
+    per_param = [[base[:k] + (v,) + base[k + 1:] for v in values]
+                 for k, values in enumerate(bounds)]
+    out: dict[str, tuple[Any, ...]] = {}
+    for row in itertools.zip_longest(*per_param):
+        for args in row:
+            if args is not None and None not in args and len(out) < cap:
+                out.setdefault(repr(args), args)
+    return list(out.values())
 
 
 def _size(v: Any) -> int:

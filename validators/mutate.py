@@ -12,7 +12,8 @@ Operators (`MutantKind`):
     range_bound range(b) -> range(b +- 1); range(a, b[, s]) -> range(a, b +- 1), range(a + 1, b)
     drop_stmt   one statement removed from a block holding more than one (never the docstring)
     negate_if   `if c:` / `elif c:` -> `if not (c):`
-    loop_cap    `for t in it:` -> `for t in list(it)[:3]` (only the first k items looked at)
+    loop_cap    `for t in it:` -> `for t in list(it)[:k]`, `while c:` -> k rounds at most, for
+                k in LOOP_CAPS (3 .. 34: only the first k items or rounds looked at)
     modulo      in a function annotated `-> int`: `return e` -> `return e % 10000` and
                 `return (e + 2**31) % 2**32 - 2**31` (a COBOL picture, a 32-bit result)
     narrow32    `x += e` (also -=, *=) -> `x = (x + e + 2**31) % 2**32 - 2**31`: an
@@ -241,6 +242,9 @@ def _drop(field: str, j: int) -> _Edit:
 
 # ---- the audit's kinds: mistakes that survive small-valued suites ----------------------
 
+#: a ladder of early stops: the cover prefers the vector that kills the most of them, the
+#: one that runs the loop longest, so a loop that stops after any small count is caught
+LOOP_CAPS: tuple[int, ...] = (3, 5, 8, 13, 21, 34)
 _WRAP32 = "(({e}) + 2147483648) % 4294967296 - 2147483648"
 _RELAX: dict[type[ast.cmpop], str] = {ast.NotEq: "abs(({a}) - ({b})) > 1",
                                       ast.Eq: "abs(({a}) - ({b})) <= 1",
@@ -265,8 +269,16 @@ def _audit_sites(i: int, node: ast.AST, fn: ast.FunctionDef, returns_int: bool,
                  ints: frozenset[str]) -> Iterator[_Site]:
     match node:
         case ast.For(iter=it):
-            yield _Site(i, MutantKind.LOOP_CAP, f"{_line(node)}: loop capped at 3 items",
-                        _replace_field("iter", f"list({ast.unparse(it)})[:3]"))
+            for k in LOOP_CAPS:
+                yield _Site(i, MutantKind.LOOP_CAP, f"{_line(node)}: loop capped at {k} items",
+                            _replace_field("iter", f"list({ast.unparse(it)})[:{k}]"))
+        case ast.While(test=cond, body=body, orelse=[]):
+            inner = textwrap.indent("\n".join(ast.unparse(b) for b in body), "    ")
+            for k in LOOP_CAPS:
+                new = (f"for _tolk_cap in range({k}):\n    if not ({ast.unparse(cond)}):\n"
+                       f"        break\n{inner}")
+                yield _Site(i, MutantKind.LOOP_CAP, f"{_line(node)}: loop capped at {k} rounds",
+                            _replace_stmt(new))
         case ast.Return(value=ast.expr() as e) if returns_int:
             text = ast.unparse(e)
             yield _Site(i, MutantKind.MODULO, f"{_line(node)}: result % 10000",

@@ -60,7 +60,8 @@ from tolk.validators.reference import (InputOutcome, OutcomeKind, ReferenceRun, 
                                        run_reference, same_outcome)
 from tolk.validators.sandbox import SandboxPolicy
 from tolk.validators.compare import Tolerance
-from tolk.validators.domain import contract_inputs, domain_inputs, int64_contract
+from tolk.validators.domain import (boundary_singles, contract_inputs, domain_inputs,
+                                    int64_contract)
 from tolk.validators.strategies import DEFAULT_DOMAIN, ValueDomain, edge_cases, generate_inputs
 from tolk.validators.suite_mutation import cover, pick_reference_mutants, run_mutants
 
@@ -210,6 +211,9 @@ def build_test_suite(fn: Function, *, n_inputs: int = 60, n_shown: int = 3, seed
         else:
             kept.append((Vector(args, o.value), o))
     edge_keys = {repr(a) for a in edge_cases(sig, domain)}
+    if contract_rounds:  # the boundary values are part of every suite, not only drawn
+        edge_keys |= {repr(a) for a in boundary_singles(
+            sig, langs, cap=min(32, (max_vectors or n_inputs) // 2))}
     traces = _traces([o for _, o in kept])
     chosen = select_vectors(traces, executable, points,
                             keep=[i for i, (v, _) in enumerate(kept) if repr(v.args) in edge_keys],
