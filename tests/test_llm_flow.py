@@ -157,15 +157,20 @@ def test_flow_with_replay_via_ir_outside_the_subset(tmp_path: Path, prefect_harn
 def test_vllm_tiny_model_through_the_flow(tmp_path: Path, prefect_harness, tiny_model_dir: Path,
                                           vllm_cpu: None, monkeypatch: pytest.MonkeyPatch) -> None:
     from tolk.flows.build_corpus import build_corpus
-    # The real prompts (few-shots included) of Julia and CUDA fit the tiny model's 2048
-    # positions with its byte-level tokenizer; Fortran's and COBOL's few-shots do not.
+    # Julia's real prompt (few-shots included) fits the tiny model's 2048 positions with its
+    # byte-level tokenizer; the other targets' few-shots do not (CUDA's parallel example
+    # passes 2048, and the CPU engine died with EngineDeadError at 8192), so the real engine
+    # runs Julia here; CUDA and the other prompts go through the replay and OpenAI tests.
     monkeypatch.setenv("TOLK_VLLM_MAX_MODEL_LEN", "2048")
-    langs = ["julia", "cuda"]
+    langs = ["julia"]
     src = tmp_path / "src"
     src.mkdir()
+    # Both data-parallel maps: CUDA refuses scalar functions before asking the model.
     (src / "small.py").write_text(
-        "def add3(a: int, b: int) -> int:\n    return a + b + 3\n\n\n"
-        "def pos(xs: list[int]) -> list[int]:\n    return [x for x in xs if x > 0]\n")
+        "def add3(xs: list[int]) -> list[int]:\n    out: list[int] = []\n"
+        "    for x in xs:\n        out.append(x + 3)\n    return out\n\n\n"
+        "def sq(xs: list[int]) -> list[int]:\n    out: list[int] = []\n"
+        "    for x in xs:\n        out.append(x * x)\n    return out\n")
     out = tmp_path / "out"
     build_corpus(BuildConfig(source=str(src), out=str(out), langs=langs,
                              translator="vllm", model=str(tiny_model_dir), strategy="direct",
@@ -175,4 +180,4 @@ def test_vllm_tiny_model_through_the_flow(tmp_path: Path, prefect_harness, tiny_
     assert s["llm_calls"] >= 1 and s["llm_tokens_out"] > 0 and s.get("llm_errors", 0) == 0
     # every completion became a candidate (with a verdict) or a translate rejection
     assert s["llm_completions"] == sum(s.get(f"translate_in:{lang}", 0) for lang in langs)
-    assert s["llm_completions"] >= 2 * 2 * 2  # 2 functions x 2 languages x n=2, round 0
+    assert s["llm_completions"] >= 2 * 2  # 2 functions x n=2, round 0
