@@ -4,12 +4,13 @@ Each mutant is a behaviour-changing edit of the kind an audit (or an LLM) makes:
 capped at a fixed count, an accumulator narrowed (32-bit Fortran `integer`, a small COBOL
 PICTURE), a comparison relaxed where it matters only for neighbouring values, a boundary
 moved (a parameter at 0), off-by-one and early exits. The good files are `tolk translate`
-output at the time of writing; the mutant files are kept as data, this script documents
-how they were made (run it again only when re-deriving them: `python _make.py`).
+output at the time of writing; the edits below are the data: tests apply them with
+`mutant_texts()` (`python _make.py` writes them out as mutants/*.f90|*.cob to look at).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -182,11 +183,9 @@ SPEC: dict[str, dict[str, list[tuple[str, str, list[tuple[str, str]]]]]] = {
 COMMENT = {"f90": "!", "cob": "*>"}
 
 
-def main() -> None:
-    n = 0
+def mutant_texts() -> Iterator[tuple[str, str, str, str]]:
+    """(function, extension, mutant name, mutant source) for every edit in SPEC."""
     for fn, by_ext in SPEC.items():
-        out = HERE / fn / "mutants"
-        out.mkdir(exist_ok=True)
         for ext, mutants in by_ext.items():
             good = (HERE / fn / f"good.{ext}").read_text()
             for name, kind, edits in mutants:
@@ -194,9 +193,17 @@ def main() -> None:
                 for old, new in edits:
                     assert text.count(old) == 1, (fn, ext, name, old)
                     text = text.replace(old, new)
-                head = f"{COMMENT[ext]} mutant {name}: {kind}\n"
-                (out / f"{name}.{ext}").write_text(head + text)
-                n += 1
+                yield fn, ext, name, f"{COMMENT[ext]} mutant {name}: {kind}\n" + text
+
+
+def main() -> None:
+    """Write the mutants out as files, to read or compile them by hand."""
+    n = 0
+    for fn, ext, name, text in mutant_texts():
+        out = HERE / fn / "mutants"
+        out.mkdir(exist_ok=True)
+        (out / f"{name}.{ext}").write_text(text)
+        n += 1
     print(n, "mutants")
 
 
