@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 
 from tolk.ir.function import Signature
+from tolk.ir.names import numbered
 from tolk.ir.types import IRType, Kind
 
 __all__ = [
@@ -84,12 +85,7 @@ def local_word(name: str, taken: set[str]) -> str:
     word = f"v-{_word_tail(ascii_)}"
     if len(word) > _MAX_LOCAL or ascii_ != name.lower():
         word = f"v-{_word_tail(ascii_[:_MAX_LOCAL - 10])}"
-    for k in range(1, len(taken) + 2):
-        cand = word if k == 1 else f"{word}-{k}"
-        if cand not in taken:
-            taken.add(cand)
-            return cand
-    raise AssertionError("unreachable: more candidates than taken words")
+    return numbered(word, taken, lambda k: f"{word}-{k}")
 
 
 def is_tuple(sig: Signature) -> bool:

@@ -41,6 +41,7 @@ from tolk.ir.body import (
     Return, Stmt, TupleLit, While,
 )
 from tolk.ir.function import Function
+from tolk.ir.names import hidden_prefix, numbered
 from tolk.ir.types import INT, IRType, Kind
 from tolk.toolchains.fortran import types
 from tolk.toolchains.fortran.contract import (
@@ -323,24 +324,11 @@ def _do_var_is_private(root: tuple[Stmt, ...], loop: str, var: str) -> bool:
 # ---- names ----------------------------------------------------------------------------
 
 def _fresh(base: str, taken: set[str]) -> str:
-    """The first of base, base2, base3, ... not in taken (len(taken) + 1 tries at most)."""
+    """The first of base, base2, base3, ... not in taken."""
     base = base[:MAX_NAME - 4]
-    for k in range(1, len(taken) + 2):
-        name = base if k == 1 else f"{base}{k}"
-        if name not in taken:
-            taken.add(name)
-            return name
-    raise AssertionError("unreachable: more candidates than taken names")
+    return numbered(base, taken, lambda k: f"{base}{k}")
 
 
-def _hidden_prefix(taken: set[str]) -> str:
-    """`t_`, else `t1_`, `t2_`, ...: the first prefix no taken name starts with (one of the
-    first len(taken) + 1 is free: each name rules out at most one)."""
-    for k in range(len(taken) + 1):
-        prefix = "t_" if k == 0 else f"t{k}_"
-        if not any(n.startswith(prefix) for n in taken):
-            return prefix
-    raise AssertionError("unreachable: more prefixes than taken names")
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,7 +363,7 @@ def _name_map(fn: Function, rename: frozenset[str]) -> _Names:
             f = _fresh(f"v_{base}" if not base[:1].isalpha() else f"{base}_v", taken | reserved)
         taken.add(f)
         body[loc.name] = f
-    return _Names(body, dummies, _hidden_prefix(taken))
+    return _Names(body, dummies, hidden_prefix(taken))
 
 
 # ---- assembly -------------------------------------------------------------------------

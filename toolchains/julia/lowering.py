@@ -40,6 +40,7 @@ from tolk.ir.body import (
     Index, IndexAssign, Name, Return, Stmt, TupleLit, While,
 )
 from tolk.ir.function import Function
+from tolk.ir.names import hidden_prefix
 from tolk.ir.types import INT, Kind
 from tolk.toolchains.julia import types
 from tolk.toolchains.julia.checks import FORBIDDEN_NAMES
@@ -296,14 +297,6 @@ def _fresh(base: str, taken: set[str]) -> str:
     return types.fresh_identifier(base, taken)
 
 
-def _hidden_prefix(taken: set[str]) -> str:
-    """`t_`, else `t1_`, `t2_`, ...: the first prefix no taken name starts with (one of the
-    first len(taken) + 1 is free: each name rules out at most one)."""
-    for k in range(len(taken) + 1):
-        prefix = "t_" if k == 0 else f"t{k}_"
-        if not any(n.startswith(prefix) for n in taken):
-            return prefix
-    raise AssertionError("unreachable: more prefixes than taken names")
 
 
 def _julia_local(name: str) -> str:
@@ -337,7 +330,7 @@ def lower_function(fn: Function) -> str:
     for loc in fn.locals:
         names[loc.name] = _fresh(_julia_local(loc.name), taken | reserved)
         taken.add(names[loc.name])
-    prefix = _hidden_prefix(taken)
+    prefix = hidden_prefix(taken)
     all_types = {p.name: p.type for p in sig.params} | {v.name: v.type for v in fn.locals}
     hidden = frozenset({sig.name} & BASE_CALLS)
     scope = Scope(names, all_types, hidden, prefix, sig.returns, fn.body)
