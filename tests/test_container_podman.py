@@ -25,7 +25,7 @@ import pytest
 from tests._procs import procs_of
 
 from tolk.toolchains.container_build import (
-    DEFAULT_SUITE, build_offline, engine_base_argv, find_mirror, mirror_problem,
+    DEFAULT_SUITE, build_offline, engine_base_argv, find_mirror, mirror_problem, suites_for,
 )
 from tolk.toolchains.containers import ENV_VAR, container_for, containerfile_path, parse_containerfile
 from tolk.validators.sandbox import SandboxPolicy, SandboxResult, available_executors, run_sandboxed
@@ -60,8 +60,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         pytest.skip(why)
     root = tmp_path_factory.mktemp("toolchains")
     said: list[str] = []
-    build_offline(_buildable_langs(), store=root, progress=said.append)
-    assert any("debootstrap" in line for line in said) and "built" in said[-1]
+    for langs in suites_for(_buildable_langs()).values():  # julia: bullseye, others: bookworm
+        build_offline(langs, store=root, progress=said.append)
+        assert any("debootstrap" in line for line in said) and "built" in said[-1]
     old = os.environ.get(ENV_VAR)
     os.environ[ENV_VAR] = str(root)
     try:
@@ -106,7 +107,8 @@ def test_build_records_versions_and_a_rebuild_is_a_no_op(store: Path) -> None:
     assert manifest["versions"]["gfortran"].split(":")[-1].startswith("12.")
     assert manifest["size_bytes"] > 100e6 and (Path(ref.location) / "usr/bin/gfortran").exists()
     said: list[str] = []
-    again = build_offline(_buildable_langs(), store=store, progress=said.append)
+    again = build_offline(suites_for(_buildable_langs())[DEFAULT_SUITE], store=store,
+                          progress=said.append)
     assert again.built_at == manifest["built_at"] and "nothing to do" in said[-1]
 
 
