@@ -240,14 +240,21 @@ def run_shard(shard: str, items: Sequence[Program | Rejected], config: BuildConf
                         on_program_done=_progress_writer(out, shard, len(items)))
     if stopping():  # stopped on a signal: items may have lost their workers to it
         raise RunStopping(f"shard {shard} not stored: the run is stopping")
+    t_store = time.time()
     write_shard(out, shard, res.samples, res.rejects, dict(res.stats),
                 unverified=res.unverified)
     end = time.time()
+    # The shard's own clock per phase; stats are the completion marker, written last, so
+    # the store's share lives here (flows.stage_table adds it to the run's table).
+    spans = {k.split(":", 1)[1]: v / 1000 for k, v in res.stats.items()
+             if k.startswith("span_ms:")}
+    spans["store"] = end - t_store
     langs = {str(lang): int(res.stats.get(f"passed:{lang}", 0)) for lang in config.langs}
     write_timing(out, shard, start=start, end=end, programs=len(items),
                  functions=int(res.stats.get("functions", 0)), samples=len(res.samples),
                  rejects=len(res.rejects), passed=langs, run_id=run_id,
-                 host=socket.gethostname(), pid=os.getpid(), slowest=res.slowest)
+                 host=socket.gethostname(), pid=os.getpid(), slowest=res.slowest,
+                 spans={k: round(v, 4) for k, v in spans.items()})
     log_event(out, "shard_done", run_id=run_id, shard=shard, seconds=round(end - start, 3),
               samples=len(res.samples), rejects=len(res.rejects))
     return True

@@ -15,7 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tolk.corpus.funnel import Funnel, compute_funnel
-from tolk.flows.watchdog import stage_times
+from tolk.flows.runlog import read_timings
+from tolk.flows.stage_table import format_rows, stage_rows
 
 if TYPE_CHECKING:
     from tolk.flows.config import BuildConfig
@@ -48,7 +49,8 @@ def llm_config_fields(args: argparse.Namespace) -> dict[str, object]:
             "llm_limit": args.llm_limit}
 
 
-def print_funnel(funnel: Funnel, langs: list[str], console: Console) -> None:
+def print_funnel(funnel: Funnel, langs: list[str], console: Console,
+                 out: Path | None = None) -> None:
     table = Table(title="tolk funnel")
     for col in ("stage", "lang", "in", "out", "rejected", "top reasons"):
         table.add_column(col, justify="right" if col in ("in", "out", "rejected") else "left")
@@ -85,14 +87,14 @@ def print_funnel(funnel: Funnel, langs: list[str], console: Console) -> None:
             st.add_row(r.strategy, r.lang, str(r.tested), str(r.candidates), str(r.passed),
                        f"{r.pass_at_1:.1%}", f"{r.pass_after_repair:.1%}")
         console.print(st)
-    times = stage_times(funnel.stats)
+    times = format_rows(stage_rows(funnel.stats, read_timings(out) if out else ()))
     if times:
-        tt = Table(title="time per stage (summed over shards)")
-        for col in ("stage", "items", "wall s", "CPU s", "wall ms/item"):
+        tt = Table(title="time per stage (summed over shards; worker seconds count parallel "
+                         "items each, elapsed is the shards' own clock)")
+        for col in ("stage", "items", "worker wall s", "CPU s", "ms/item", "elapsed s"):
             tt.add_column(col, justify="left" if col == "stage" else "right")
-        for stage, items, wall, cpu in times:
-            tt.add_row(stage, str(items), f"{wall:.1f}", f"{cpu:.1f}",
-                       f"{1000 * wall / items:.0f}" if items else "-")
+        for row in times:
+            tt.add_row(*row)
         console.print(tt)
     speed = funnel.translation_speed()
     if speed is not None:
@@ -205,7 +207,7 @@ def run_command(args: argparse.Namespace) -> int:
             stop.set()
             watcher.join()
     langs = [str(lang) for lang in config.langs]
-    print_funnel(compute_funnel(out, langs), langs, table_console())
+    print_funnel(compute_funnel(out, langs), langs, table_console(), out)
     Console().print(f"samples: {out / 'samples'}  rejects: {out / 'rejects'}  "
                     f"(shards {summary.shards}, skipped as complete {summary.shards_skipped})",
                     soft_wrap=True)
@@ -219,5 +221,5 @@ def report_command(args: argparse.Namespace) -> int:
     if langs is None:
         plan = out / "plan.json"
         langs = json.loads(plan.read_text())["config"]["langs"] if plan.exists() else ["fortran"]
-    print_funnel(compute_funnel(out, langs), langs, table_console())
+    print_funnel(compute_funnel(out, langs), langs, table_console(), out)
     return 0

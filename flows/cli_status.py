@@ -23,7 +23,8 @@ from pathlib import Path
 import polars as pl
 
 from tolk.corpus.store import scan_rejects, scan_samples
-from tolk.flows.runlog import read_run
+from tolk.flows.runlog import read_run, read_timings
+from tolk.flows.stage_table import stage_rows
 from tolk.flows.shutdown import left_behind
 
 __all__ = ["OutputStatus", "summarize", "format_status", "add_status_parser", "status_command"]
@@ -50,6 +51,8 @@ class OutputStatus:
     last_activity: str = ""
     report: str = ""
     left_behind: list[str] = field(default_factory=list)  # "pid cmd" of a killed run's rest
+    # Elapsed seconds per phase over the finished shards (flows.stage_table).
+    time_by_stage: dict[str, float] = field(default_factory=dict)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -146,6 +149,8 @@ def summarize(out: Path) -> OutputStatus:
         report=str(report) if report.exists() else "",
         left_behind=[f"{p.pid} {p.cmd[:100]}" for p in left_behind(out)]
         if state == "killed" else [],
+        time_by_stage={r.stage: round(r.elapsed_s, 1) for r in stage_rows(
+            stats, read_timings(out)) if r.elapsed_s is not None},
     )
 
 
@@ -168,6 +173,10 @@ def format_status(s: OutputStatus) -> list[str]:
         lines.append(f"in progress:   {shard} {done}/{total} programs")
     for proc in s.left_behind:
         lines.append(f"left behind:   pid {proc} (the next `tolk run` here stops it)")
+    if s.time_by_stage:
+        total = sum(s.time_by_stage.values()) or 1.0
+        lines.append("time:          " + ", ".join(
+            f"{k} {v:.1f} s ({v / total:.0%})" for k, v in s.time_by_stage.items()))
     lines.append(f"last activity: {s.last_activity or '-'}")
     lines.append(f"report:        {s.report or '- (written at the end of a run)'}")
     return lines

@@ -23,7 +23,7 @@ from tolk.corpus.funnel import Funnel, compute_funnel
 from tolk.corpus.store import scan_rejects, scan_samples
 from tolk.flows.cli_status import OutputStatus, summarize
 from tolk.flows.runlog import read_timings
-from tolk.flows.watchdog import stage_times
+from tolk.flows.stage_table import format_rows, stage_rows
 
 __all__ = ["ReportData", "collect", "render", "write_report", "top_failures",
            "throughput_series", "publish_artifacts"]
@@ -232,12 +232,17 @@ def _throughput_section(d: ReportData) -> str:
             ("wall seconds (first start to last end)", f"{wall:.1f}"),
             ("shard seconds (sum)", f"{busy:.1f}"), ("programs per minute", f"{rate:.1f}"),
             ("hosts", ", ".join(hosts))]
-    stages = [(stage, items, f"{wall:.1f}", f"{cpu:.1f}",
-               f"{1000 * wall / items:.0f}" if items else "-")
-              for stage, items, wall, cpu in stage_times(d.funnel.stats)]
-    per_stage = ("<h3>Time per stage (summed over shards)</h3>" + _table(
-        ("stage", "items", "wall s", "CPU s", "wall ms/item"), stages, numeric=(1, 2, 3, 4))
-        if stages else "")
+    # This report's timings are every shard's, like the stats the rows are summed from.
+    srows = stage_rows(d.funnel.stats, d.timings)
+    went = hbar_chart([(r.stage, round(1000 * r.elapsed_s)) for r in srows
+                       if r.elapsed_s is not None],
+                      title="where the time went (elapsed ms per phase, summed over shards)")
+    per_stage = ("<h3>Where the time went</h3>" + went + _table(
+        ("stage", "items", "worker wall s", "CPU s", "ms/item", "elapsed s"),
+        format_rows(srows), numeric=(1, 2, 3, 4, 5))
+        + "<p>Worker seconds count items in parallel workers each; elapsed is the shards' "
+          "own clock, phase by phase. Indented rows are parts of the stage above.</p>"
+        if srows else "")
     return chart + _table(("measure", "value"), rows) + per_stage
 
 
@@ -275,6 +280,18 @@ def write_report(out: Path, langs: list[str] | None = None) -> Path:
 
 # --- Prefect artifacts -----------------------------------------------------------------------
 
+def _run_stats(out: Path, timings: list[dict[str, Any]]) -> dict[str, int]:
+    """The stage counters of these shards only (a resumed run skipped the others)."""
+    import json
+    total: dict[str, int] = defaultdict(int)
+    for t in timings:
+        path = out / "stats" / f"{t['shard']}.json"
+        for k, v in (json.loads(path.read_text()) if path.exists() else {}).items():
+            if k.startswith(("stage_", "span_ms:")):
+                total[k] += int(v)
+    return dict(total)
+
+
 def publish_artifacts(out: Path, langs: list[str], *, source: str = "", report: str = "",
                       elapsed_s: float = 0.0, run_id: str = "") -> None:
     """Funnel (per language), throughput, top failures with an example, and a report link;
@@ -298,13 +315,17 @@ def publish_artifacts(out: Path, langs: list[str], *, source: str = "", report: 
             per_lang[lang] += int(n)
     programs = sum(int(t.get("programs", 0)) for t in timings)
     minutes = max(elapsed_s, 1e-9) / 60
+    stages = [{"measure": f"stage {r.stage}: worker s / CPU s / elapsed s",
+                "value": f"{r.wall_s:.1f} / {r.cpu_s:.1f} / "
+                         + (f"{r.elapsed_s:.1f}" if r.elapsed_s is not None else "-")}
+              for r in stage_rows(_run_stats(out, timings), timings)]
     create_table_artifact(key="tolk-throughput", description="this run's throughput", table=[
         {"measure": "shards processed", "value": len(timings)},
         {"measure": "programs processed", "value": programs},
         {"measure": "run seconds", "value": round(elapsed_s, 1)},
         {"measure": "programs per minute", "value": round(programs / minutes, 2)},
         *({"measure": f"{lang} samples per minute", "value": round(n / minutes, 2)}
-          for lang, n in sorted(per_lang.items()))])
+          for lang, n in sorted(per_lang.items())), *stages])
     fails = top_failures(out, k=10)
     rows = ["| stage | lang | reason | count | example | detail |", "|---|---|---|---:|---|---|"]
     for f in fails:

@@ -169,7 +169,7 @@ def _validate_group(group: list[tuple[_Prepared, Candidate, TestSuite]], lang: L
 
 def _validate_all(prepared: list[_Prepared], config: BuildConfig, limits: ValidationLimits,
                   versions: dict[Lang, str], run_id: str, shard: str,
-                  pool: ThreadPoolExecutor) -> None:
+                  pool: ThreadPoolExecutor, clock: StageClock) -> None:
     """Validate every candidate, batched per language, and file samples and rejects."""
     groups: list[tuple[Lang, list[tuple[_Prepared, Candidate, TestSuite]]]] = []
     for lang in config.langs:
@@ -190,6 +190,11 @@ def _validate_all(prepared: list[_Prepared], config: BuildConfig, limits: Valida
             continue
         for (prep, cand, _), verdict in zip(group, verdicts, strict=True):
             res = prep.result
+            # Sandbox seconds (a batch's compile shared out over its candidates); no CPU
+            # split: the compiler and the runs are children of the shared validate threads.
+            label = f"{prep.fn.program.uri}:{prep.fn.name}:{lang}"
+            clock.add("validate.compile", verdict.compile_s, 0.0, label)
+            clock.add("validate.run", verdict.run_s, 0.0, label)
             res.stats[f"validated:{lang}:{verdict.status}"] += 1
             res.stats[f"ran_on:{lang}:{verdict.ran_on or 'nowhere'}"] += 1
             if verdict.ok:
@@ -313,7 +318,9 @@ def _frontend(items: Sequence[Program | Rejected], config: BuildConfig, watched:
     ctx = FrontendCtx(FilterLimits.from_options(config.source_options), config.infer,
                       config.executor)
     programs = [(i, p) for i, p in enumerate(items) if isinstance(p, Program)]
+    t0 = time.monotonic()
     outcomes = watched.map(frontend_job, ctx, [p for _, p in programs])
+    clock.span("frontend", time.monotonic() - t0)
     by_index = dict(zip((i for i, _ in programs), outcomes))
     work: list[tuple[int, Function]] = []
     for i, item in enumerate(items):
@@ -371,7 +378,10 @@ def _prepare_chunk(chunk: list[tuple[int, Function]], config: BuildConfig, watch
             prep.result.rejects.append(_internal_error(fn, RuntimeError(o.error), run_id,
                                                        shard, lang))
 
-    for prep, o in zip(prepared, watched.map(testgen_job, config, [fn for _, fn in chunk])):
+    t0 = time.monotonic()
+    suites = watched.map(testgen_job, config, [fn for _, fn in chunk])
+    clock.span("testgen", time.monotonic() - t0)
+    for prep, o in zip(prepared, suites):
         clock.add_outcome(o, f"{prep.fn.program.uri}:{prep.fn.name}")
         if not o.ok:
             fail(prep, o, "testgen")
@@ -386,7 +396,9 @@ def _prepare_chunk(chunk: list[tuple[int, Function]], config: BuildConfig, watch
     if not translate:  # an LLM translator works on the whole chunk at once
         return prepared
     todo = [(p, lang) for p in prepared if p.suite is not None for lang in config.langs]
+    t0 = time.monotonic()
     outcomes = watched.map(lowering_job, None, [(p.fn, p.suite, lang) for p, lang in todo])
+    clock.span("lowering", time.monotonic() - t0)
     for (prep, lang), o in zip(todo, outcomes):
         clock.add_outcome(o, f"{prep.fn.program.uri}:{prep.fn.name}:{lang}")
         assert prep.suite is not None
@@ -435,7 +447,7 @@ def process_shard(items: Sequence[Program | Rejected], config: BuildConfig, *, r
                 t0 = time.monotonic()
                 c0 = process_cpu()  # only validation runs here now
                 if translator is None:
-                    _validate_all(prepared, config, limits, versions, run_id, shard, pool)
+                    _validate_all(prepared, config, limits, versions, run_id, shard, pool, clock)
                 else:
                     try:
                         _llm_chunk(prepared, config, translator, limits, versions, run_id,
@@ -446,9 +458,10 @@ def process_shard(items: Sequence[Program | Rejected], config: BuildConfig, *, r
                         for prep in prepared:
                             prep.result.rejects.append(_internal_error(prep.fn, exc, run_id,
                                                                        shard))
-                clock.add("translate+validate" if translator else "validate",
-                          time.monotonic() - t0, process_cpu() - c0,
+                phase = "translate+validate" if translator else "validate"
+                clock.add(phase, time.monotonic() - t0, process_cpu() - c0,
                           f"chunk {k // chunk}", items=len(prepared))
+                clock.span(phase, time.monotonic() - t0)
                 for prep in prepared:
                     out.samples.extend(prep.result.samples)
                     out.rejects.extend(prep.result.rejects)

@@ -47,7 +47,8 @@ def testgen_job(config: BuildConfig, fn: Function, mark: Mark) -> TestSuite | Re
                             min_mutation_score=config.min_mutation_score,
                             policy=SandboxPolicy(
                                 wall_seconds=config.run_timeout_s * 2,
-                                cpu_seconds=int(config.run_timeout_s * 2) + 1))
+                                cpu_seconds=int(config.run_timeout_s * 2) + 1),
+                            mark=mark)
 
 
 def lowering_job(_: None, item: tuple[Function, TestSuite, Lang],

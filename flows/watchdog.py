@@ -17,7 +17,12 @@ Key contracts:
   text; transient errors keep their flag so the shard task can retry), or the stage that
   timed out / was running when the worker died. It never raises for what an item does.
 - Times per stage (wall and CPU, the latter including the item's subprocesses) come back
-  with each outcome; `StageClock` sums them into mergeable integer counters.
+  with each outcome; `StageClock` sums them into mergeable integer counters. A dotted
+  name (`mark("testgen.reference")`) splits a stage's time into parts without telling the
+  parent: the bound and a timeout's reason stay with the enclosing stage.
+- `StageClock.span` adds the parent's elapsed seconds per phase (the shard's own clock:
+  phases run one after another, so spans add up to the shard's wall time, whereas the
+  per-item sums count parallel workers twice).
 - The worker dies with its parent (PR_SET_PDEATHSIG) and ignores SIGINT (a terminal's ^C
   goes to the whole process group; the parent decides).
 """
@@ -40,7 +45,8 @@ from typing import Any, Callable, Sequence
 
 from tolk.flows.procs import STOPPING, descendants, die_with_parent, kill_all
 
-__all__ = ["RunStopping", "StageWorker", "ItemOutcome", "StageClock", "Mark", "process_cpu", "stage_times"]
+__all__ = ["RunStopping", "StageWorker", "ItemOutcome", "StageClock", "Mark", "process_cpu", "stage_times",
+           "stage_spans", "STAGE_ORDER"]
 
 Mark = Callable[[str], None]
 StageFn = Callable[[Any, Any, Mark], Any]
@@ -105,7 +111,8 @@ def _serve(conn: Connection) -> None:
             def mark(stage: str) -> None:
                 close_stage()
                 current[:] = [stage, time.monotonic(), process_cpu()]
-                conn.send(("stage", i, stage))
+                if "." not in stage:  # "testgen.reference": a split of the time only; the
+                    conn.send(("stage", i, stage))  # bound and timeout reason stay the stage's
 
             try:
                 value = fn(ctx, item, mark)
@@ -268,6 +275,7 @@ class StageClock:
         self.wall: Counter[str] = Counter()
         self.cpu: Counter[str] = Counter()
         self.items: Counter[str] = Counter()
+        self.spans: Counter[str] = Counter()  # phase: elapsed seconds in the shard's thread
         self.keep = keep
         self.slowest: dict[str, list[tuple[float, str]]] = {}
 
@@ -281,11 +289,21 @@ class StageClock:
         del top[self.keep:]
 
     def add_outcome(self, o: ItemOutcome, label: str) -> None:
+        whole: dict[str, tuple[float, float]] = {}
         for stage, (wall, cpu) in o.times.items():
+            top = stage.split(".", 1)[0]
+            w, c = whole.get(top, (0.0, 0.0))
+            whole[top] = (w + wall, c + cpu)
+            if top != stage:  # a part, counted again in its stage's row
+                self.add(stage, wall, cpu, label)
+        for stage, (wall, cpu) in whole.items():
             self.add(stage, wall, cpu, label)
 
+    def span(self, phase: str, seconds: float) -> None:
+        self.spans[phase] += seconds
+
     def counters(self) -> dict[str, int]:
-        out: dict[str, int] = {}
+        out: dict[str, int] = {f"span_ms:{p}": int(s * 1000) for p, s in self.spans.items()}
         for stage in self.items:
             out[f"stage_wall_ms:{stage}"] = int(self.wall[stage] * 1000)
             out[f"stage_cpu_ms:{stage}"] = int(self.cpu[stage] * 1000)
@@ -296,10 +314,29 @@ class StageClock:
         return {s: [[w, label] for w, label in rows] for s, rows in self.slowest.items()}
 
 
+STAGE_ORDER = ["frontend", "testgen", "testgen.inputs", "testgen.reference", "testgen.coverage",
+               "testgen.mutation", "lowering", "validate", "validate.compile", "validate.run",
+               "translate+validate", "store"]
+
+
+def _order(stage: str) -> tuple[int, str]:
+    top = stage.split(".", 1)[0]
+    return (STAGE_ORDER.index(stage) if stage in STAGE_ORDER
+            else STAGE_ORDER.index(top) if top in STAGE_ORDER else len(STAGE_ORDER), stage)
+
+
 def stage_times(stats: dict[str, int]) -> list[tuple[str, int, float, float]]:
-    """(stage, items, wall s, CPU s) from summed shard stats, in pipeline order."""
-    order = ["frontend", "testgen", "lowering", "validate", "translate+validate"]
+    """(stage, items, wall s, CPU s) from summed shard stats, in pipeline order. Worker
+    seconds: items running in parallel workers each count their own time. A dotted stage
+    is a part of the stage before the dot (whose row includes it)."""
     stages = [k.split(":", 1)[1] for k in stats if k.startswith("stage_items:")]
-    stages.sort(key=lambda s: (order.index(s) if s in order else len(order), s))
+    stages.sort(key=_order)
     return [(s, stats[f"stage_items:{s}"], stats.get(f"stage_wall_ms:{s}", 0) / 1000,
              stats.get(f"stage_cpu_ms:{s}", 0) / 1000) for s in stages]
+
+
+def stage_spans(stats: dict[str, int]) -> list[tuple[str, float]]:
+    """(phase, elapsed s) from summed shard stats (`span_ms:`), in pipeline order: the
+    shard's own clock, so the phases of one shard add up to its wall time."""
+    phases = sorted((k.split(":", 1)[1] for k in stats if k.startswith("span_ms:")), key=_order)
+    return [(p, stats[f"span_ms:{p}"] / 1000) for p in phases]

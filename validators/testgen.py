@@ -45,7 +45,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 from collections import Counter
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from tolk import pyast
 from tolk.ir.function import Function
@@ -120,13 +120,18 @@ def build_test_suite(fn: Function, *, n_inputs: int = 60, n_shown: int = 3, seed
                      mutation_budget: int = 400, max_mutants: int = 60,
                      max_cover_vectors: int = 16,
                      min_mutation_score: float = MIN_MUTATION_SCORE,
+                     mark: Callable[[str], None] | None = None,
                      ) -> TestSuite | Rejected:
-    """Generate inputs, run the reference twice, clean the vectors; see the module docstring."""
+    """Generate inputs, run the reference twice, clean the vectors; see the module docstring.
+    `mark(part)` is told as each part starts (testgen.inputs, .reference, .coverage,
+    .mutation): timing only (flows.watchdog), nothing here depends on it."""
     policy = policy or DEFAULT_POLICY
     sig = fn.signature
+    part = mark or (lambda _: None)
 
     def run(inputs: list[tuple[Any, ...]], hash_seed: int, coverage: bool,
             max_timeouts: int = 1) -> ReferenceRun:
+        part("testgen.reference")
         return run_reference(fn, inputs, policy=policy, hash_seed=hash_seed,
                              timeout_s=input_timeout_s, executor=executor, coverage=coverage,
                              int64=int64, max_timeouts=max_timeouts)
@@ -143,6 +148,7 @@ def build_test_suite(fn: Function, *, n_inputs: int = 60, n_shown: int = 3, seed
     best = -1
     rounds = stale = 0
     for k, dom in enumerate(_round_domains(domain)[:max(1, coverage_rounds)]):
+        part("testgen.inputs")
         extra: list[tuple[Any, ...]] = []
         if k == 0:  # the docstring's examples and boundaries at the code's own constants
             extra = list({repr(a): a for a in _docstring_inputs(fn) + _boundary_inputs(fn, domain)
@@ -162,6 +168,7 @@ def build_test_suite(fn: Function, *, n_inputs: int = 60, n_shown: int = 3, seed
         seen.update(repr(a) for a in fresh)
         inputs += fresh
         outcomes += first.outcomes
+        part("testgen.coverage")
         if k == 0:
             unreachable = raise_lines(fn.program.text, first.first_line)
             executable = tuple(ln for ln in first.executable_lines if ln not in unreachable)
@@ -177,6 +184,7 @@ def build_test_suite(fn: Function, *, n_inputs: int = 60, n_shown: int = 3, seed
     dropped: Counter[str] = Counter()
     n_generated = len(inputs)
     if contract_rounds:
+        part("testgen.inputs")
         fresh = [a for a in contract_inputs(sig, seed, langs) if repr(a) not in seen]
         # Untraced: tracing long lists is the costly part, and the mutation cover picks
         # what these inputs add (coverage comes from the generated rounds).
@@ -204,6 +212,7 @@ def build_test_suite(fn: Function, *, n_inputs: int = 60, n_shown: int = 3, seed
     if 2 * len(raised) > n_generated:
         return reject(RAISES_ON_MOST_INPUTS, f"{len(raised)}/{n_generated}; first: {raised[0].detail}")
 
+    part("testgen.coverage")
     kept: list[tuple[Vector, InputOutcome]] = []
     for args, o in zip(inputs, outcomes):
         if why := _unusable(args, o, sig, langs):
@@ -225,6 +234,7 @@ def build_test_suite(fn: Function, *, n_inputs: int = 60, n_shown: int = 3, seed
     n_dist: int | None = None
     survivors: list[str] = []
     if mutation_budget > 0 and max_mutants > 0:
+        part("testgen.mutation")
         added, score, n_dist, mut_notes, survivors = _mutation_search(
             fn, [v for v, _ in kept], chosen, seen, seed=seed, budget=mutation_budget,
             max_mutants=max_mutants, max_added=max_cover_vectors, langs=langs,
