@@ -4,17 +4,16 @@ A span is a run of whole lines: `prefix = code[:a]`, `middle = code[a:b]`,
 `suffix = code[b:]`, with `a` the start of a line and `b` the start of the line after the
 span (or the end of the code), so `prefix + middle + suffix == code` exactly.
 
-Where spans come from (`statement_spans`):
-  fortran, julia, cuda  tree-sitter: a statement is a named node (not a comment) that
+Where spans come from (`statement_spans`), asked of the language's toolchain:
+  with a `grammar()`    tree-sitter: a statement is a named node (not a comment) that
                         starts at the first non-blank character of its line and ends at
                         the last non-blank one of its end line, smaller than the program.
                         single_line: such a node on one line; multi_line: such a node over
                         2..max_lines lines (a loop, an if block) or 2..3 consecutive
                         single-line statements of one body (a compound's header and
                         footer lines, `do i = 1, n` / `end do`, never join a run).
-  cobol                 lines of the PROCEDURE DIVISION: single_line: one statement line;
-                        multi_line: PERFORM/IF/EVALUATE ... END-x blocks (by nesting) and
-                        2..3 consecutive statement lines at the same indentation.
+  without one           the toolchain's `statement_rows(lines, max_lines)` (line ranges
+                        it finds by its own rules, e.g. COBOL's PROCEDURE DIVISION).
 
 As in HumanEval-FIM, each sample masks either one line (single-line infilling) or a block
 of lines (multi-line). `fim_rows` picks `single_line` + `multi_line` spans per program with
@@ -29,15 +28,15 @@ unparsable code (tree-sitter recovers; a span must still satisfy the line rule).
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Literal
 
 import polars as pl
 import tree_sitter
 from pydantic import BaseModel, ConfigDict, Field
+
+from tolk.toolchains.registry import get_toolchain
 
 __all__ = ["FimConfig", "Span", "FIM_SCHEMA", "statement_spans", "fim_rows", "fim_view"]
 
@@ -69,19 +68,6 @@ class Span:
     kind: str  # "single_line" | "multi_line"
     start: int  # character offsets into the code, at line starts
     end: int
-
-
-@lru_cache(maxsize=None)
-def _parser(lang: str) -> tree_sitter.Parser | None:
-    if lang == "fortran":
-        import tree_sitter_fortran as mod
-    elif lang == "julia":
-        import tree_sitter_julia as mod
-    elif lang == "cuda":
-        import tree_sitter_cuda as mod
-    else:
-        return None
-    return tree_sitter.Parser(tree_sitter.Language(mod.language()))
 
 
 class _Lines:
@@ -163,56 +149,14 @@ def _tree_spans(code: str, parser: tree_sitter.Parser, max_lines: int) -> list[S
     return [geo.span(a, b, kind) for (a, b), kind in sorted(found.items())]
 
 
-_COBOL_OPEN = re.compile(r"^\s*(PERFORM|IF|EVALUATE)\b(?!.*\bEND-\1\b)(.*)$", re.IGNORECASE)
-_COBOL_CLOSE = re.compile(r"^\s*END-(PERFORM|IF|EVALUATE)\b", re.IGNORECASE)
-
-
-def _cobol_spans(code: str, max_lines: int) -> list[Span]:
-    geo = _Lines(code)
-    body = next((i + 1 for i, line in enumerate(geo.lines)
-                 if re.match(r"\s*PROCEDURE\s+DIVISION\b", line, re.IGNORECASE)), None)
-    if body is None:
-        return []
-
-    def statement(i: int) -> bool:
-        s = geo.lines[i].strip()
-        # Blank, comment, or a paragraph/section label (`main-para.`) are not statements.
-        return (bool(s) and not s.startswith("*>")
-                and not re.fullmatch(r"[\w-]+(\s+SECTION)?\.", s, re.IGNORECASE))
-
-    rows = [i for i in range(body, len(geo.lines)) if statement(i)]
-    found: dict[tuple[int, int], str] = {}
-    stack: list[tuple[str, int]] = []
-    for i in rows:
-        line = geo.lines[i]
-        if (m := _COBOL_CLOSE.match(line)) and stack and stack[-1][0] == m.group(1).upper():
-            _, start = stack.pop()
-            if i - start + 1 <= max_lines:
-                found[(start, i)] = "multi_line"
-            continue
-        opener = _COBOL_OPEN.match(line)
-        # An out-of-line PERFORM (`PERFORM para-2`) has no END-PERFORM.
-        if opener and not (opener.group(1).upper() == "PERFORM"
-                           and re.fullmatch(r"\s*[\w-]+\.?\s*", opener.group(2) or "")
-                           and not re.search(r"\b(VARYING|UNTIL|TIMES)\b", opener.group(2), re.I)):
-            stack.append((opener.group(1).upper(), i))
-            continue
-        if not _COBOL_CLOSE.match(line):
-            found.setdefault((i, i), "single_line")
-    # Runs of plain statements at one indentation.
-    for a, b in zip(rows, rows[1:]):
-        if b == a + 1 and (a, a) in found and (b, b) in found \
-                and geo.content(a)[0] == geo.content(b)[0]:
-            found.setdefault((a, b), "multi_line")
-    return [geo.span(a, b, kind) for (a, b), kind in sorted(found.items())]
-
-
 def statement_spans(code: str, lang: str, max_lines: int = 12) -> list[Span]:
     """Every candidate span of `code`, sorted by position."""
-    if lang == "cobol":
-        return _cobol_spans(code, max_lines)
-    parser = _parser(lang)
-    return _tree_spans(code, parser, max_lines) if parser is not None else []
+    tc = get_toolchain(lang)  # an unknown language raises ConfigError
+    grammar = tc.grammar()
+    if grammar is not None:
+        return _tree_spans(code, tree_sitter.Parser(grammar), max_lines)
+    geo = _Lines(code)
+    return [geo.span(a, b, kind) for a, b, kind in tc.statement_rows(geo.lines, max_lines)]
 
 
 def _content(prefix: str, middle: str, suffix: str, cfg: FimConfig) -> str:

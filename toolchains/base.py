@@ -22,32 +22,85 @@ many candidates in one long-lived process (Julia) provides `validate_batch` itse
 `BatchCompiled` toolchain whose harness has parts that do not depend on the candidates
 (wire helpers, one loop per signature shape) can also be `BatchPrebuilding`: the engine
 compiles each such part once per process and links it into every chunk that needs it.
+
+Defaults: a toolchain class subclasses `Toolchain`, so the members with a default here
+(value limits, FIM statement lines, the function-level contract, repair hints, sandbox
+extras, notes) need no code in a folder that has nothing to add. Engines call every
+member directly, never through `getattr`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from tolk.ir.function import Function, Signature
 from tolk.lang import Lang
 
 if TYPE_CHECKING:
+    import tree_sitter
+
     from tolk.ir.vectors import TestSuite
     from tolk.validators.validate import ValidationLimits
     from tolk.validators.verdict import Verdict
 
 __all__ = ["Toolchain", "BatchCompiled", "BatchValidating", "BatchPrebuilding", "BatchItem",
-           "Prebuilt"]
+           "Prebuilt", "Lexicon", "TargetLimits", "SandboxNeeds"]
 
 #: one candidate of a batch: (candidate code, its signature, the vectors that judge it)
 BatchItem = tuple[str, Signature, "TestSuite"]
 
 
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """What near-duplicate detection needs to know about a language's text.
+
+    `comment` matches a comment or a string literal; group 1 is set for a string (kept),
+    so a comment marker inside a string is consumed as part of it. `keywords` is the
+    whitespace-separated vocabulary MinHash does not rename; in a case-insensitive
+    language it and the code are lower-cased (string literals excepted)."""
+
+    comment: re.Pattern[str]
+    keywords: str
+    case_insensitive: bool = False
+    words: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        fold = str.lower if self.case_insensitive else str
+        object.__setattr__(self, "words", frozenset(fold(w) for w in self.keywords.split()))
+
+
+@dataclass(frozen=True, slots=True)
+class TargetLimits:
+    """Capacity of one target's harness; None means no limit of its own."""
+    max_str_len: int | None = None
+    max_list_len: int | None = None
+    max_rows: int | None = None
+    max_cols: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxNeeds:
+    """What compile and run need inside the sandbox, as one value: read-only host paths
+    (device nodes are those under /dev/), directories searched first on PATH, environment
+    set inside, the root filesystem to run in ("" for the host's), and the label `ran_on`
+    appends after the executor ("debian-bullseye" for a store root filesystem)."""
+    binds: tuple[str, ...] = ()
+    path_dirs: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    rootfs: str = ""
+    label: str = ""
+
+
 @runtime_checkable
 class Toolchain(Protocol):
     lang: Lang
+    #: fence info strings a model's answer may tag this language with, most specific first
+    fence_tags: tuple[str, ...]
+    #: comments, keywords and case, for exact and near-duplicate detection
+    lexicon: Lexicon
     #: file suffix of a candidate, e.g. ".f90"
     source_suffix: str
     #: Debian packages an offline-built container root filesystem needs for this target
@@ -58,6 +111,10 @@ class Toolchain(Protocol):
     #: which rlimit holds the run's memory: "as", or "data" for runtimes that reserve huge
     #: address ranges at start-up (the CUDA driver)
     memory_rlimit: str
+    #: capacity of the harness: test values beyond it are dropped for this target
+    value_limits: TargetLimits = TargetLimits()
+    #: Debian suite of the offline-built root filesystem ("" for the default)
+    debian_suite: str = ""
 
     def availability(self) -> str | None:
         """None when compiler (and runtime) are usable here, else why not plus an install hint."""
@@ -100,15 +157,51 @@ class Toolchain(Protocol):
         ...
 
     def sandbox_binds(self) -> tuple[str, ...]:
-        """Host paths (read-only) that compile and run need inside the sandbox. A toolchain
-        whose tools live outside /usr/local/bin:/usr/bin:/bin may also define
-        `sandbox_path_dirs() -> tuple[str, ...]`, searched first inside the sandbox, and
-        any toolchain `sandbox_env() -> dict[str, str]`, set inside it."""
+        """Host paths (read-only) that compile and run need inside the sandbox."""
         ...
+
+    def sandbox_needs(self) -> SandboxNeeds:
+        """Everything the sandbox must provide, as one value (binds plus, by default,
+        nothing else; a toolchain whose tools live outside /usr/local/bin:/usr/bin:/bin,
+        that needs environment, or that brings its own root filesystem overrides this)."""
+        return SandboxNeeds(binds=self.sandbox_binds())
 
     def lower(self, fn: Function) -> str:
         """Deterministic translation of fn's body IR into a candidate (no LLM)."""
         ...
+
+    def extract_definition(self, block: str, sig: Signature) -> str | None:
+        """The candidate for sig in one block of a model's answer (helpers the contract
+        allows kept, test drivers dropped), or None when the block defines none."""
+        ...
+
+    def grammar(self) -> "tree_sitter.Language | None":
+        """The tree-sitter grammar of the language (FIM statement spans), None if none."""
+        return None
+
+    def statement_rows(self, lines: Sequence[str],
+                       max_lines: int) -> list[tuple[int, int, str]]:
+        """For a language without `grammar()`: (first, last, kind) line ranges of
+        statements, kind "single_line" or "multi_line"; [] means no FIM spans."""
+        return []
+
+    def supports_function(self, fn: Function) -> str | None:
+        """`supports` for a whole function: a target with a function-level contract
+        (a data-parallel one) also refuses bodies; by default the signature decides."""
+        return self.supports(fn.signature)
+
+    def repair_hint(self, reason: str) -> str:
+        """Extra words a repair round adds to a static refusal with this reason ("")."""
+        return ""
+
+    def runtime_where(self) -> str:
+        """For `tolk doctor`: which runtime runs candidates, and from where ("" if the
+        compiler line says it all)."""
+        return ""
+
+    def version_note(self, versions: Sequence[str]) -> str:
+        """A dataset-card limitation about the toolchain versions rows ran on ("")."""
+        return ""
 
 
 @runtime_checkable

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from tolk.ir.function import Function, Signature
 from tolk.lang import Lang
-from tolk.toolchains.cobol import checks, contract, harness, types
+from tolk.toolchains.base import Lexicon, TargetLimits, Toolchain
+from tolk.toolchains.cobol import checks, contract, harness, text, types
 
 __all__ = ["CobolToolchain", "COMPILER", "FLAGS", "batch_main"]
 
@@ -71,13 +72,18 @@ def batch_main(n: int) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class CobolToolchain:
+class CobolToolchain(Toolchain):
     lang: Lang = Lang.COBOL
     source_suffix: str = ".cob"
     #: what an offline (debootstrap) toolchain root filesystem must include
     debian_packages: tuple[str, ...] = ("gnucobol3",)
     runs_on: str = "native"
     memory_rlimit: str = "as"
+    fence_tags: tuple[str, ...] = text.FENCE_TAGS
+    lexicon: Lexicon = text.LEXICON
+    #: PIC X(256) strings, OCCURS 1000 lists, 64 x 64 matrices (README.md)
+    value_limits: TargetLimits = TargetLimits(max_str_len=256, max_list_len=1000,
+                                              max_rows=64, max_cols=64)
 
     def availability(self) -> str | None:
         if shutil.which(COMPILER) is None:
@@ -121,6 +127,13 @@ class CobolToolchain:
         # Debian's cobc reads its dialect configs (default.conf, ...) and libcob its
         # runtime.cfg from /etc/gnucobol, which the sandbox does not bind by itself.
         return (CONFIG_DIR,)
+
+    def extract_definition(self, block: str, sig: Signature) -> str | None:
+        return text.extract_definition(block, sig)
+
+    def statement_rows(self, lines: Sequence[str],
+                       max_lines: int) -> list[tuple[int, int, str]]:
+        return text.statement_rows(lines, max_lines)
 
     def lower(self, fn: Function) -> str:
         # Lazy: the lowering is a separate, larger module that validation does not need.

@@ -25,9 +25,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import tree_sitter
+
 from tolk.ir.function import Function, Signature
 from tolk.lang import Lang
-from tolk.toolchains.cuda import checks, contract, harness, types
+from tolk.toolchains.base import Lexicon, SandboxNeeds, Toolchain
+from tolk.toolchains.cuda import checks, contract, harness, text, types
 
 __all__ = ["CudaToolchain", "COMPILER", "FLAGS", "gpu_present", "cuda_home"]
 
@@ -101,13 +104,15 @@ def _driver_paths() -> tuple[str, ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class CudaToolchain:
+class CudaToolchain(Toolchain):
     lang: Lang = Lang.CUDA
     source_suffix: str = ".cu"
     #: Debian 12 packages no CUDA 13: the image comes from Containerfile only
     debian_packages: tuple[str, ...] = ()
     runs_on: str = "gpu"
     memory_rlimit: str = "data"
+    fence_tags: tuple[str, ...] = text.FENCE_TAGS
+    lexicon: Lexicon = text.LEXICON
 
     def availability(self) -> str | None:
         if shutil.which(COMPILER) is None:
@@ -168,6 +173,18 @@ class CudaToolchain:
         home = cuda_home()
         binds = (str(home),) if home is not None and not str(home).startswith("/usr/") else ()
         return binds + (_driver_paths() if gpu_present() else ())
+
+    def sandbox_needs(self) -> SandboxNeeds:
+        return SandboxNeeds(binds=self.sandbox_binds(), path_dirs=self.sandbox_path_dirs())
+
+    def repair_hint(self, reason: str) -> str:
+        return text.SERIAL_KERNEL_HINT if "serial_kernel" in reason else ""
+
+    def extract_definition(self, block: str, sig: Signature) -> str | None:
+        return text.extract_definition(block, sig)
+
+    def grammar(self) -> tree_sitter.Language:
+        return text.GRAMMAR
 
     # ---- BatchCompiled ---------------------------------------------------------------
 

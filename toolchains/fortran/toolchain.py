@@ -19,10 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import tree_sitter
+
 from tolk.ir.function import Function, Signature
 from tolk.lang import Lang
-from tolk.toolchains.base import Prebuilt
-from tolk.toolchains.fortran import batch, checks, contract, harness, types
+from tolk.toolchains.base import Lexicon, Prebuilt, SandboxNeeds, Toolchain
+from tolk.toolchains.fortran import batch, checks, contract, harness, text, types
 
 __all__ = ["FortranToolchain", "COMPILER", "FLAGS"]
 
@@ -43,13 +45,15 @@ def _gfortran_version() -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class FortranToolchain:
+class FortranToolchain(Toolchain):
     lang: Lang = Lang.FORTRAN
     source_suffix: str = ".f90"
     #: what an offline (debootstrap) toolchain root filesystem must include
     debian_packages: tuple[str, ...] = ("gfortran",)
     runs_on: str = "native"
     memory_rlimit: str = "as"
+    fence_tags: tuple[str, ...] = text.FENCE_TAGS
+    lexicon: Lexicon = text.LEXICON
 
     def availability(self) -> str | None:
         if shutil.which(COMPILER) is None:
@@ -95,6 +99,15 @@ class FortranToolchain:
         # input) costs ~125 ms of symbol reading per failing run here, and its lines carry
         # nothing a verdict uses: the message and exit status stay the same without it.
         return {"GFORTRAN_ERROR_BACKTRACE": "0"}
+
+    def sandbox_needs(self) -> SandboxNeeds:
+        return SandboxNeeds(binds=self.sandbox_binds(), env=tuple(self.sandbox_env().items()))
+
+    def extract_definition(self, block: str, sig: Signature) -> str | None:
+        return text.extract_definition(block, sig)
+
+    def grammar(self) -> tree_sitter.Language:
+        return text.GRAMMAR
 
     def lower(self, fn: Function) -> str:
         # Lazy: the lowering is a separate, larger module that validation does not need.

@@ -19,9 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import tree_sitter
+
 from tolk.ir.function import Function, Signature
 from tolk.lang import Lang
-from tolk.toolchains.julia import batch, checks, contract, harness, types
+from tolk.toolchains.base import Lexicon, SandboxNeeds, Toolchain
+from tolk.toolchains.julia import batch, checks, contract, harness, text, types
 from tolk.toolchains.julia.install import (
     INSTALL_HINT, JULIA_ENV, MIN_VERSION, JuliaInstall, find_install, probe, where,
 )
@@ -48,7 +51,7 @@ def find_julia() -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class JuliaToolchain:
+class JuliaToolchain(Toolchain):
     lang: Lang = Lang.JULIA
     source_suffix: str = ".jl"
     #: Debian 12 packages no julia; Debian 11 has 1.5.3 (`tolk toolchains build --langs julia`)
@@ -56,6 +59,8 @@ class JuliaToolchain:
     debian_suite: str = "bullseye"
     runs_on: str = "native"
     memory_rlimit: str = "as"
+    fence_tags: tuple[str, ...] = text.FENCE_TAGS
+    lexicon: Lexicon = text.LEXICON
 
     def availability(self) -> str | None:
         return None  # static checks (tree-sitter) always work; running needs runtime_problem
@@ -142,6 +147,22 @@ class JuliaToolchain:
         """What `ran_on` appends after the executor: "debian-bullseye" for a store julia."""
         install = self._install()
         return install.label if install else ""
+
+    def sandbox_needs(self) -> SandboxNeeds:
+        return SandboxNeeds(binds=self.sandbox_binds(), rootfs=self.sandbox_rootfs(),
+                            label=self.sandbox_label())
+
+    def version_note(self, versions: Sequence[str]) -> str:
+        # 1.5.3 from Debian 11 here: say why the rows hold for current Julia too.
+        return (f"Julia rows ran on {', '.join(versions)}; by Julia's 1.x compatibility "
+                "promise, code that this version accepts runs unchanged on every later "
+                "1.x release.") if versions else ""
+
+    def extract_definition(self, block: str, sig: Signature) -> str | None:
+        return text.extract_definition(block, sig)
+
+    def grammar(self) -> tree_sitter.Language:
+        return text.GRAMMAR
 
     def lower(self, fn: Function) -> str:
         # Lazy: the lowering is a separate, larger module that validation does not need.
