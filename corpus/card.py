@@ -22,15 +22,18 @@ import json
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import jinja2
 import polars as pl
 import yaml
 
+from tolk.corpus.checks import (check_commands, empty_checks, language_checks,
+                                 read_validators, verified_cells, write_validators)
 from tolk.corpus.funnel import compute_funnel
 from tolk.corpus.layout import Layout
 from tolk.corpus.views import LANGUAGE_NAMES as DISPLAY_NAMES
+from tolk.toolchains.registry import get_toolchain
 
 __all__ = ["CardFacts", "card_facts", "card_metadata", "render_card", "write_card",
            "config_entries", "refresh_card", "validator_strength", "language_funnel", "size_category", "run_command_from_plan", "split_front_matter"]
@@ -90,6 +93,11 @@ class CardFacts:
     limitations: tuple[str, ...] = ()
     # lang -> rows, suites with a mutation score, its mean and min, mean vectors per row
     validators: list[dict[str, Any]] = field(default_factory=list)
+    # lang -> the validators' own checks as card cells ("" = not measured): known_good,
+    # killed, harness_errors (int | None), hostile, verified, selftest_note (corpus/checks)
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    selftest: dict[str, Any] | None = None             # how selftest ran: command, source, seed
+    check_commands: dict[str, str] = field(default_factory=dict)  # what would measure them
 
 
 def size_category(n: int) -> str:
@@ -189,16 +197,17 @@ def card_facts(out: Path, layout: Layout, *, repo_id: str, kept: pl.DataFrame,
         limitations.append("Julia and CUDA rows exist only where a runtime (julia, a GPU) "
                            "ran the candidate; compile-only or static-only checks never "
                            "make a row by themselves.")
-    julia = sorted({str(t.get("toolchain_version", "")) for t in
-                    _group(kept, ["lang", "toolchain_version"]) if t.get("lang") == "julia"})
-    if julia:  # 1.5.3 from Debian 11 here: say why the rows hold for current Julia too
-        limitations.append(f"Julia rows ran on {', '.join(julia)}; by Julia's 1.x "
-                           "compatibility promise, code that this version accepts runs "
-                           "unchanged on every later 1.x release.")
+    versions: dict[str, set[str]] = {}  # a toolchain may say what its versions imply
+    for t in _group(kept, ["lang", "toolchain_version"]):
+        versions.setdefault(str(t.get("lang")), set()).add(str(t.get("toolchain_version", "")))
+    limitations += [note for lang in sorted(versions)
+                    if (note := get_toolchain(lang).version_note(sorted(versions[lang])))]
     if "lowering" in {m.get("translator") for m in _group(kept, ["translator"])}:
         limitations.append("Rows from the `lowering` translator are mechanical translations "
                            "of the IR: correct but not idiomatic.")
+    selftest, checks = language_checks(out, layout, langs)
     return CardFacts(
+        checks=checks, selftest=selftest, check_commands=check_commands(out),
         validators=validator_strength(kept), repo_id=repo_id, layout=layout,
         funnel=language_funnel(out, langs, curation_stats, published),
         license=license, source_licenses={str(k): int(v) for k, v in licenses.items()},
@@ -223,12 +232,32 @@ def config_entries(layout: Layout) -> list[dict[str, Any]]:
     return configs
 
 
-def refresh_card(dest: Path, layout: Layout, source_card: Path,
-                 verified: Mapping[str, int]) -> Path:
-    """README.md for a folder `tolk verify --write` made: the source card with `configs`
-    re-stated for the files now there, and a note of what verify did."""
+def refresh_card(dest: Path, layout: Layout, source_card: Path, verified: Mapping[str, int],
+                 *, checks: Sequence[Any] = (), kept: pl.DataFrame | None = None) -> Path:
+    """README.md for a folder `tolk verify --write` made: the source card with `configs`,
+    size, the configs table, the views and the validators' section re-stated for the rows
+    now there (`checks`: verify's RowChecks; `kept`: the language rows written), and a note
+    of what verify did. The selftest and hostile numbers come from the source folder's
+    validators.json (copied to `dest`); the re-checked share from `checks`."""
     meta, body = split_front_matter(source_card.read_text()) if source_card.exists() else ({}, "")
     meta["configs"] = config_entries(layout)
+    if "size_categories" in meta:
+        meta["size_categories"] = [size_category(layout.rows)]
+    record = read_validators(dest)
+    by_lang = record.get("checks", {})
+    for lang, cell in verified_cells([(c.lang, c.id, c.status) for c in checks], layout).items():
+        by_lang.setdefault(lang, empty_checks())["verified"] = cell
+    suites = validator_strength(kept) if kept is not None else record.get("suites", [])
+    record.update(suites=suites, checks=dict(sorted(by_lang.items())))
+    write_validators(dest, record)
+    t = _env().get_template("card_sections.md.j2").module
+    body = _replace_section(body, "configs", str(t.configs_table(layout)))  # type: ignore[attr-defined]
+    if layout.views:
+        body = _replace_section(body, "views",
+                                str(t.views_list(layout, _VIEW_DOCS)))  # type: ignore[attr-defined]
+    body = _replace_section(body, "strength", str(t.strength(  # type: ignore[attr-defined]
+        suites, record["checks"], record.get("selftest"), record.get("commands")
+        or check_commands(Path("OUT")))))
     note = ("\n## Re-verified\n\nEvery row was re-validated from the tests it carries with "
             "`tolk verify --write`: " + ", ".join(f"{k} {v}" for k, v in sorted(verified.items()))
             + " (kept rows that passed carry the `ran_on` of the re-run).\n")
@@ -236,6 +265,16 @@ def refresh_card(dest: Path, layout: Layout, source_card: Path,
     path.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
                     + "---\n" + body.rstrip("\n") + "\n" + note)
     return path
+
+
+def _replace_section(body: str, name: str, text: str) -> str:
+    """Replace the marked section `name` of a card body (appended when absent)."""
+    start, end = f"<!-- tolk:{name} -->\n", f"<!-- /tolk:{name} -->"
+    block = start + "\n" + text + "\n" + end  # blank lines: the markers stay apart from tables
+    if start in body and end in body:
+        head, _, rest = body.partition(start)
+        return head + block + rest.partition(end)[2]
+    return body.rstrip("\n") + "\n\n" + block + "\n"
 
 
 def validator_strength(kept: pl.DataFrame) -> list[dict[str, Any]]:
@@ -292,9 +331,12 @@ def _step_order(facts: CardFacts, key: str) -> int:
 
 
 def write_card(facts: CardFacts) -> Path:
-    """README.md, and funnel.json: the card's funnel as numbers."""
+    """README.md, funnel.json (the card's funnel as numbers) and validators.json (the
+    validators' section as numbers, which `refresh_card` re-states after verify)."""
     root = facts.layout.root
     (root / "funnel.json").write_text(json.dumps(facts.funnel, indent=1) + "\n")
+    write_validators(root, {"suites": facts.validators, "checks": facts.checks,
+                            "selftest": facts.selftest, "commands": facts.check_commands})
     path = root / "README.md"
     path.write_text(render_card(facts))
     return path

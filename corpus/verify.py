@@ -15,7 +15,9 @@ without tests or with unreadable tests is `no_tests` (a language tolk does not k
 `unknown_lang`) with the reason, never skipped.
 `write_verified` keeps rows that passed here (ran_on updated to where they ran now),
 promotes `unverified` rows that passed, keeps rows this machine cannot run either
-(`unverified` here: they keep their original verdict and config) and drops the rest.
+(`unverified` here: they keep their original verdict and config) and drops the rest;
+the folder's views are re-made over the rows it keeps (`_rebuilt_views`), and the card
+re-states its configs, counts and the share of rows verify re-checked (`refresh_card`).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from tolk.validators.validate import ValidationLimits
 from tolk.validators.verdict import Verdict, VerdictStatus
 
 __all__ = ["SourceRows", "RowCheck", "load_rows", "fetch_hub", "verify_rows", "summarize",
-           "write_report", "write_verified", "UNVERIFIED_CONFIG"]
+           "write_report", "write_verified", "source_views", "UNVERIFIED_CONFIG"]
 
 UNVERIFIED_CONFIG = "unverified"
 Origin = Literal["sample", "unverified"]
@@ -237,14 +239,50 @@ def write_verified(dest: Path, rows: SourceRows, checks: list[RowCheck]) -> tupl
                      promoted=df.filter(here_ok & (pl.col("origin") == "unverified")).height,
                      still_unverified=still.height, dropped=df.height - kept.height - still.height)
     drop = ["origin", "_status", "_ran_on", "_passed"]
-    views = {UNVERIFIED_CONFIG: still.drop(drop)} if still.height else {}
     if dest.exists() and rows.kind == "folder" and dest.resolve() == rows.root.resolve():
         raise ConfigError("--write must name a new folder, not the source")
-    layout = write_layout(dest, kept.drop(drop), views=views,
+    samples = kept.drop(drop)
+    views = _rebuilt_views(rows, samples)
+    if still.height:
+        views[UNVERIFIED_CONFIG] = still.drop(drop)
+    layout = write_layout(dest, samples, views=views,
                           text_format=rows.text_format)  # type: ignore[arg-type]
     if rows.kind == "folder":
-        for name in ("funnel.json", "removals.parquet"):
+        for name in ("funnel.json", "removals.parquet", "validators.json"):
             if (rows.root / name).exists():
                 shutil.copyfile(rows.root / name, dest / name)
-    refresh_card(dest, layout, rows.root / "README.md", dict(counts))
+    refresh_card(dest, layout, rows.root / "README.md", dict(counts), checks=checks,
+                 kept=samples)
     return layout, counts
+
+
+def source_views(rows: SourceRows) -> list[str]:
+    """The view configs of a Hub folder source (none for a run directory)."""
+    if rows.kind != "folder" or not (rows.root / "data").is_dir():
+        return []
+    langs = {str(x) for x in Lang}
+    return sorted(p.name for p in (rows.root / "data").iterdir()
+                  if p.is_dir() and p.name not in langs and p.name != UNVERIFIED_CONFIG)
+
+
+def _rebuilt_views(rows: SourceRows, samples: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The source folder's views over the rows kept now, so promoted rows appear in them:
+    translate, rl and fim are rebuilt from the samples; repair keeps the source's pairs
+    whose sample is still kept (its repair-loop pairs need the run, which a folder does
+    not carry); eval and any other view are not derived from training rows: copied."""
+    from tolk.corpus.fim import fim_view
+    from tolk.corpus.views import rl_view, translate_view
+
+    builders = {"translate": translate_view, "rl": rl_view, "fim": fim_view}
+    out: dict[str, pl.DataFrame] = {}
+    for name in source_views(rows):
+        if name in builders:
+            out[name] = builders[name](samples.lazy()).collect()
+            continue
+        df = _read_config(rows.root, name)
+        if df is None:
+            continue
+        if name == "repair" and "sample_id" in df.columns:
+            df = df.filter(pl.col("sample_id").is_in(samples["id"].implode()))
+        out[name] = df
+    return out

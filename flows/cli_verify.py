@@ -7,9 +7,12 @@ SOURCE is a run's output directory, a Hub-ready folder (what `tolk publish --dry
 writes) or `hf:org/name[@revision]` (HF_ENDPOINT, HF_TOKEN as for publish). Prints
 progress per language, a per-language summary, and every failing row with its first
 failing vector; writes one JSON line per row to `--report` (default DIR/verify.jsonl
-with --write, else ./verify.jsonl). With `--write DIR`: a Hub-ready folder where
-`unverified` rows that passed here are promoted into their language config (`ran_on`
-updated) and rows that failed are dropped (corpus/verify.py).
+with --write, SOURCE/verify.jsonl for a run directory, where `tolk publish` reads it for
+the card's "rows re-checked" share, else ./verify.jsonl). With `--write DIR`: a Hub-ready
+folder where `unverified` rows that passed here are promoted into their language config
+(`ran_on` updated), rows that failed are dropped, the source folder's views are re-made
+over the rows kept and the card re-states its configs, counts and checks
+(corpus/verify.py).
 
 Exit codes: 0 every row passed or could not be run here (`unverified`: no runtime);
 1 some row failed (or carries no tests); 2 the source cannot be read.
@@ -21,8 +24,12 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tolk.lang import Lang
+
+if TYPE_CHECKING:
+    from tolk.corpus.verify import SourceRows
 
 __all__ = ["add_verify_parser", "verify_command"]
 
@@ -47,6 +54,15 @@ def _progress(lang: str, done: int, total: int) -> None:
     print(f"verify {lang}: {done}/{total}", file=sys.stderr, flush=True)
 
 
+def _default_report(args: argparse.Namespace, rows: "SourceRows") -> Path:
+    # A run directory keeps its report, where `tolk publish` finds it for the card's
+    # "rows re-checked" share (corpus/checks.py).
+    from tolk.corpus.checks import VERIFY_REPORT
+    if args.write is not None:
+        return args.write / VERIFY_REPORT
+    return rows.root / VERIFY_REPORT if rows.kind == "run" else Path(VERIFY_REPORT)
+
+
 def verify_command(args: argparse.Namespace) -> int:
     import polars as pl
 
@@ -66,7 +82,7 @@ def verify_command(args: argparse.Namespace) -> int:
             layout, counts = write_verified(args.write, rows, checks)
             print(f"wrote {args.write}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
                   + "; configs " + ", ".join(f"{c.name} {c.rows}" for c in layout.configs))
-    report = args.report or ((args.write / "verify.jsonl") if args.write else Path("verify.jsonl"))
+    report = args.report or _default_report(args, rows)
     write_report(checks, report)
     with pl.Config(tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
         print(summarize(checks))

@@ -152,3 +152,48 @@ def test_a_language_curation_emptied_stays_in_the_funnel(tmp_path: Path) -> None
     assert [c["config_name"] for c in card_metadata(facts)["configs"]] == ["fortran"]
     assert facts.funnel["cobol"]["curation:sampled"] == 2 and facts.funnel["cobol"]["published"] == 0
     assert "| published | 0 | 3 |" in render_card(facts)
+
+
+def _strength_rows(body: str) -> dict[str, list[str]]:
+    """lang -> the cells of the validators' checks table (known-good ... re-checked)."""
+    table = body.split("The validators themselves, per language:")[1].split("\n\n")[1]
+    return {cells[1].strip(): [c.strip() for c in cells[2:7]]
+            for cells in (line.split("|") for line in table.splitlines()[2:])}
+
+
+def test_validator_checks_are_not_measured_without_records(tmp_path: Path) -> None:
+    df = samples(n_fortran=3, n_cobol=2)
+    out, _, facts = _build(tmp_path, df)
+    body = split_front_matter(write_card(facts).read_text())[1]
+    assert _strength_rows(body) == {lang: ["not measured"] * 5 for lang in ("cobol", "fortran")}
+    assert f"`tolk selftest --hostile --json {out / 'selftest.json'}` measures it" in body
+    assert f"`tolk verify {out}` does" in body
+    record = json.loads((tmp_path / "hub" / "validators.json").read_text())
+    assert record["selftest"] is None and record["checks"]["fortran"]["known_good"] == ""
+
+
+def test_card_shows_selftest_hostile_and_verify_records(tmp_path: Path) -> None:
+    df = samples(n_fortran=3, n_cobol=2)
+    out = tmp_path / "run"
+    out.mkdir()
+    report = {"lang": "fortran", "known_good_passed": 29, "known_good_total": 30, "killed": 196,
+              "changing_total": 200, "harness_errors": 0, "unverified": "",
+              "hostile": {"cases": 21, "contained": 20, "not_contained": ["fork_bomb (x)"]}}
+    cobol = {"lang": "cobol", "unverified": "toolchain unavailable: cobc missing"}
+    (out / "selftest.json").write_text(json.dumps({
+        "seed": 3, "source": "data/seed", "subjects": 30, "max_mutants_per_function": 6,
+        "search_budget": 1000, "languages": [report, cobol]}))
+    # verify passed fortran's first two rows and one id the card does not publish
+    lines = [{"lang": "fortran", "id": i, "status": s} for i, s in
+             (("for0000", "passed"), ("for0001", "passed"), ("for0002", "wrong_answer"),
+              ("gone", "passed"))]
+    (out / "verify.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    _, _, facts = _build(tmp_path, df)
+    body = split_front_matter(write_card(facts).read_text())[1]
+    assert _strength_rows(body) == {
+        "cobol": ["not measured"] * 5,
+        "fortran": ["29/30 (96.7%)", "196/200 (98.0%)", "0", "20/21 (95.2%)", "2/3 (66.7%)"]}
+    assert "--seed 3" in body and "--hostile" in body and "30 seed functions" in body
+    assert "cobol: not measured where selftest ran: toolchain unavailable" in body
+    assert "hostile cases not contained: fork_bomb (x)" in body
+    assert "has not re-checked these rows" not in body

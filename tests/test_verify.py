@@ -62,7 +62,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> Path:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens: no network
         assert publish_command(_args("publish", str(out), "--repo", REPO, "--dry-run",
-                                     "--views", "rl")) == 0
+                                     "--views", "rl,translate")) == 0
     return out / "hub"
 
 
@@ -71,10 +71,12 @@ def test_published_rows_carry_their_tests_and_load(folder: Path, tmp_path: Path)
     import datasets
 
     meta, body = split_front_matter((folder / "README.md").read_text())
-    assert [c["config_name"] for c in meta["configs"]] == ["cobol", "fortran", "rl", "unverified"]
+    assert [c["config_name"] for c in meta["configs"]] == ["cobol", "fortran", "rl", "translate",
+                                                           "unverified"]
     assert "`tests`" in body and "tolk verify" in body
     strength = {line.split("|")[1].strip(): [x.strip() for x in line.split("|")[2:7]]
-                for line in body.split("### How strong the validators are")[1].splitlines()
+                for line in body.split("### How strong the validators are")[1]
+                .split("The validators themselves")[0].splitlines()
                 if line.startswith("| fortran") or line.startswith("| cobol")}
     for lang, (rows, scored, mean, low, vectors) in strength.items():  # rows, scored, ...
         assert (rows, scored) == ("2", "2") and 0.98 <= float(low) <= float(mean) <= 1.0
@@ -174,7 +176,9 @@ def test_verify_write_promotes_unverified_julia_rows(folder: Path, tmp_path: Pat
     dest = tmp_path / "verified"
     assert verify_command(_args("verify", str(folder), "--write", str(dest))) == 0
     meta, body = split_front_matter((dest / "README.md").read_text())
-    assert [c["config_name"] for c in meta["configs"]] == ["cobol", "fortran", "julia"]  # views: not re-made
+    # the folder's views are re-made over the rows kept: the promoted julia rows are in them
+    assert [c["config_name"] for c in meta["configs"]] == ["cobol", "fortran", "julia", "rl",
+                                                           "translate"]
     assert "promoted 2" in body and not (dest / "data" / "unverified").exists()
     julia = datasets.load_dataset(str(dest), name="julia", split="train",
                                   cache_dir=str(tmp_path / "cache"))
@@ -183,6 +187,40 @@ def test_verify_write_promotes_unverified_julia_rows(folder: Path, tmp_path: Pat
     assert all(r["vectors_passed"] == r["vectors_total"] > 0 for r in julia)
     assert all(r["prompt"] and "```julia" in r["response"] for r in julia)
     assert len(_report(dest / "verify.jsonl")) == 6
+    for view in ("rl", "translate"):
+        rows = datasets.load_dataset(str(dest), name=view, split="train",
+                                     cache_dir=str(tmp_path / "cache")).to_polars()
+        assert sorted(zip(rows["lang"], rows["function"])) == [
+            (lang, f) for lang in ("cobol", "fortran", "julia") for f in ("add3", "mix3")]
+        assert set(rows.filter(pl.col("lang") == "julia")["id"]) == set(julia["id"])
+    # the card re-states the configs and counts, and what verify re-checked
+    assert "| `julia` | language | 2 |" in body and "| `rl` | view | 6 |" in body
+    assert "| `unverified` |" not in body and "`rl` (6 rows)" in body
+    checks = {line.split("|")[1].strip(): line.split("|")[6].strip()
+              for line in body.split("The validators themselves")[1].splitlines()
+              if line.startswith("| ") and "---" not in line and "lang |" not in line}
+    assert checks == {lang: "2/2 (100.0%)" for lang in ("cobol", "fortran", "julia")}
+    assert "| julia | 2 | 2 |" in body  # the suites' table counts the promoted rows
+    record = json.loads((dest / "validators.json").read_text())
+    assert record["checks"]["julia"]["verified"] == "2/2 (100.0%)"
+
+
+@pytest.mark.slow
+def test_verify_of_a_run_is_the_share_the_next_publish_shows(folder: Path, tmp_path: Path) -> None:
+    """`tolk verify OUT` keeps its report in OUT; the card of the next publish reads it."""
+    run = tmp_path / "run"
+    shutil.copytree(folder.parent, run, ignore=shutil.ignore_patterns("hub"))
+    assert verify_command(_args("verify", str(run), "--config", "fortran")) == 0
+    assert {r["lang"] for r in _report(run / "verify.jsonl")} == {"fortran"}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+        assert publish_command(_args("publish", str(run), "--repo", REPO, "--dry-run")) == 0
+    body = split_front_matter((run / "hub" / "README.md").read_text())[1]
+    cells = {line.split("|")[1].strip(): line.split("|")[6].strip()
+             for line in body.split("The validators themselves")[1].splitlines()
+             if line.startswith("| ") and "---" not in line and "lang |" not in line}
+    # fortran re-checked; cobol not covered by the report; julia has no config here
+    assert cells == {"cobol": "not measured", "fortran": "2/2 (100.0%)", "julia": "not measured"}
 
 
 @pytest.mark.slow
