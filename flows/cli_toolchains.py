@@ -71,7 +71,7 @@ def _default_langs(mode: str) -> list[str]:
     langs = []
     for lang in available_langs():
         tc = get_toolchain(lang)
-        if mode == "offline" and getattr(tc, "debian_packages", ()):
+        if mode == "offline" and tc.debian_packages:
             langs.append(str(lang))
         elif mode == "containerfile" and containerfile_path(lang).is_file():
             langs.append(str(lang))

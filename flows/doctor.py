@@ -52,12 +52,11 @@ def _toolchain_rows(lang: str) -> list[Row]:
     tc = get_toolchain(lang)
     why = tc.availability()
     rows: list[Row] = [(f"toolchain:{lang}", why is None, why or tc.version())]
-    runtime_problem = getattr(tc, "runtime_problem", None)
-    problem = runtime_problem() if callable(runtime_problem) else None
+    problem = tc.runtime_problem()
     if problem:
         rows.append((f"runtime:{lang}", False, problem))
-    elif callable(runtime_where := getattr(tc, "runtime_where", None)):
-        rows.append((f"runtime:{lang}", True, runtime_where()))  # Julia: which, where from
+    elif where := tc.runtime_where():
+        rows.append((f"runtime:{lang}", True, where))  # e.g. which interpreter, from where
     return rows
 
 
@@ -113,7 +112,7 @@ def _container_rows(lang: str, podman_ok: bool) -> list[Row]:
     except ToolchainUnavailable as exc:
         if lang not in {str(x) for x in available_langs()}:
             return [(name, False, "no toolchain registered yet")]
-        if not getattr(get_toolchain(lang), "debian_packages", ()):
+        if not get_toolchain(lang).debian_packages:
             return [(name, False, "not in Debian: build it with `tolk toolchains build "
                      f"--from-containerfile --langs {lang}` where a registry is reachable")]
         return [(name, False, exc.hint)]

@@ -7,8 +7,9 @@ import math
 from tolk.ir.function import Param, Signature
 from tolk.ir.types import FLOAT, INT, STR, list_of, tuple_of
 from tolk.ir.vectors import TestSuite, Vector
+from tolk.toolchains.registry import get_toolchain
 from tolk.validators.compare import Tolerance, values_equal
-from tolk.validators.hygiene import LIMITS, REASONS, value_problem, vector_problem
+from tolk.validators.hygiene import REASONS, value_problem, vector_problem
 
 
 def test_int64_bounds_everywhere() -> None:
@@ -36,7 +37,7 @@ def test_cobol_capacities_apply_only_when_cobol_is_requested() -> None:
     assert value_problem(wide, list_of(list_of(INT)), ["fortran"]) == ""
     # No langs means every known target, COBOL included.
     assert value_problem(long, STR) == "str_too_long"
-    assert LIMITS["cobol"].max_str_len == 256
+    assert get_toolchain("cobol").value_limits.max_str_len == 256
 
 
 def test_strings_must_be_printable_ascii_everywhere() -> None:

@@ -10,9 +10,10 @@ from tolk.ir.function import Function, Param, Program, Signature
 from tolk.ir.types import FLOAT, INT, INT64_MAX, INT64_MIN, STR, IRType, list_of
 from tolk.ir.vectors import TestSuite
 from tolk.outcome import Rejected
+from tolk.toolchains.registry import get_toolchain
 from tolk.validators.compare import Tolerance, values_equal
 from tolk.validators.domain import contract_inputs, domain_inputs, int64_contract
-from tolk.validators.hygiene import LIMITS, vector_problem
+from tolk.validators.hygiene import vector_problem
 from tolk.validators.mutate import MutantKind, all_mutants
 from tolk.validators.reference import OutcomeKind, run_reference
 from tolk.validators.selftest import classify_by_search
@@ -43,7 +44,7 @@ def test_contract_rounds_reach_int64_edges_and_target_limits() -> None:
     assert {0, 1, -1, 2**31, -2**31 - 1, 2**53, 2**62, INT64_MAX, INT64_MIN} <= firsts
     assert any(abs(a[0]) >= 2**31 and abs(a[1]) >= 2**31 for a in ints)  # pairwise combinations
     strs = contract_inputs(sig(STR), seed=0, langs=["cobol"])
-    assert max(len(a[0]) for a in strs) == LIMITS["cobol"].max_str_len == 256
+    assert max(len(a[0]) for a in strs) == get_toolchain("cobol").value_limits.max_str_len == 256
     lists = contract_inputs(sig(list_of(INT)), seed=0, langs=["cobol"])
     assert max(len(a[0]) for a in lists) == 1000
     assert [3, 3, 4] in [a[0] for a in lists] and [INT64_MAX, INT64_MAX] in [a[0] for a in lists]

@@ -61,7 +61,7 @@ def packages_for(langs: Sequence[str]) -> tuple[str, ...]:
     packages: set[str] = set()
     for lang in langs:
         tc = get_toolchain(lang)
-        pkgs = tuple(getattr(tc, "debian_packages", ()) or ())
+        pkgs = tc.debian_packages
         if not pkgs:
             raise ConfigError(f"{lang} has no Debian packages (debian_packages is empty): "
                               f"build it with `tolk toolchains build --from-containerfile "
@@ -74,7 +74,7 @@ def suite_of(lang: str) -> str:
     """The Debian suite a toolchain's packages come from (its `debian_suite`, else bookworm)."""
     from tolk.toolchains.registry import get_toolchain
 
-    return str(getattr(get_toolchain(lang), "debian_suite", "") or DEFAULT_SUITE)
+    return get_toolchain(lang).debian_suite or DEFAULT_SUITE
 
 
 def suites_for(langs: Sequence[str], suite: str | None = None) -> dict[str, list[str]]:

@@ -32,6 +32,7 @@ from tolk.ir.function import Function
 from tolk.ir.vectors import TestSuite
 from tolk.lang import Lang
 from tolk.outcome import Rejected, Stage
+from tolk.toolchains.base import Toolchain
 from tolk.toolchains.registry import get_toolchain
 from tolk.translators import prompts
 from tolk.translators.base import Candidate
@@ -256,11 +257,10 @@ class LLMTranslator:
         return out
 
 
-def function_refusal(tc: Any, fn: Function) -> str | None:
+def function_refusal(tc: Toolchain, fn: Function) -> str | None:
     """Why tc takes no translation of fn: its signature, or (for toolchains with a
-    function-level contract, e.g. CUDA's data-parallel one) its body."""
-    check = getattr(tc, "supports_function", None)
-    return check(fn) if check is not None else tc.supports(fn.signature)
+    function-level contract, e.g. a data-parallel one) its body."""
+    return tc.supports_function(fn)
 
 
 #: verdicts a repair round can act on (unverified: nothing is known; harness_error: ours)
@@ -277,11 +277,7 @@ def verdict_feedback(v: Any, lang: Lang | str) -> str:
         return (f"The {name} compiler rejected your answer:\n```\n"
                 f"{prompts.sanitize(v.compiler_output)[-1500:].strip()}\n```")
     if status == "rejected_static":
-        why = (" A kernel must spread the work over threads: index every buffer by "
-               "threadIdx/blockIdx (one element per thread or a grid-stride loop); a launch "
-               "of one thread, a kernel whose work is all under a single-thread guard, or "
-               "one that loops over everything ignoring its thread index is serial."
-               if "serial_kernel" in str(v.reason) else "")
+        why = get_toolchain(lang).repair_hint(str(v.reason))
         return f"Your answer was refused before compiling: {v.reason}.{why}"
     if v.first_failure is not None:
         ff = v.first_failure

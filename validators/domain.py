@@ -10,7 +10,7 @@ places with a plain seeded `random.Random`, from the IR types:
 - `contract_inputs(sig, seed, langs)`: the rounds every suite includes: each parameter
   over its boundary values (ints near 0, ±2^31, ±2^53, ±2^62, ±(2^63-1) and neighbours;
   floats from 1e-300 to 1e300 with signed zeros; strings and lists empty, of one, and
-  at the tightest target limit of `langs` (validators/hygiene.py LIMITS); lists with
+  at the tightest target limit of `langs` (each toolchain's `value_limits`); lists with
   equal, adjacent and extreme neighbours), the other parameters at a base value, then
   pairwise combinations of the boundary values.
 - `domain_inputs(sig, seed, budget, langs)`: a large budget of mixed draws (small,
@@ -38,7 +38,7 @@ from typing import Any, Iterable
 
 from tolk.ir.function import Signature
 from tolk.ir.types import INT64_MAX, INT64_MIN, IRType, Kind
-from tolk.validators.hygiene import LIMITS, TargetLimits
+from tolk.validators.hygiene import TargetLimits, limits_for
 
 __all__ = ["boundary_singles", "domain_inputs", "contract_inputs", "int64_contract", "BOUNDARY_INTS",
            "BOUNDARY_FLOATS", "size_limits", "DEFAULT_LONG_STR", "DEFAULT_LONG_LIST"]
@@ -71,8 +71,7 @@ def int64_contract(sig: Signature) -> bool:
 def size_limits(langs: Iterable[str] = ()) -> tuple[int, int, int, int]:
     """(longest string, longest list, rows, cols) every target in langs carries (all
     targets when empty), capped where a target has no limit of its own."""
-    chosen: list[TargetLimits] = [LIMITS[str(x)] for x in langs if str(x) in LIMITS] \
-        or list(LIMITS.values())
+    chosen: list[TargetLimits] = limits_for(langs)
 
     def tight(attr: str, default: int) -> int:
         return min([default] + [v for lim in chosen if (v := getattr(lim, attr)) is not None])

@@ -1,20 +1,18 @@
 """Vector hygiene: which values every requested target can carry, and why not when it can't.
 
-Limits come from each target's README (toolchains/<lang>/README.md):
-- everywhere: ints in int64 (Fortran `integer(int64)`, COBOL `BINARY-DOUBLE`, Julia
-  `Int64`, CUDA `long long`); strings ASCII (Fortran/COBOL/CUDA treat them as bytes)
-  without control characters (line-oriented harnesses); matrices rectangular.
-- COBOL: strings <= 256 characters (`PIC X(256)`), lists <= 1000 elements
-  (`OCCURS 0 TO 1000`), matrices <= 64 x 64.
-- Fortran, Julia, CUDA: no size limit beyond the sandbox's memory.
+Limits: everywhere, ints in int64 and strings ASCII without control characters
+(line-oriented harnesses), matrices rectangular; beyond that, each target's capacity is
+its toolchain's `value_limits` (a `TargetLimits`, documented in toolchains/<lang>/README.md;
+e.g. a fixed-size string picture), none for targets bounded only by the sandbox's memory.
 
 Floats: NaN and infinities are dropped, deliberately and counted (`non_finite_float`):
 the wire format could carry them, but a target's NaN from a different computation (0/0
-vs sqrt(-1)) compares equal while meaning something else, and COBOL has no NaN at all,
-so such vectors judge nothing reliably. Subnormals are dropped too (`subnormal_float`):
-targets that flush to zero (CUDA fast math, some Fortran reads) disagree with Python
-for reasons unrelated to the translation. Every finite float survives `repr` round
-trips in Python; the check (`float_round_trip`) guards the printed form anyway.
+vs sqrt(-1)) compares equal while meaning something else, and some targets have no NaN
+at all, so such vectors judge nothing reliably. Subnormals are dropped too
+(`subnormal_float`): targets that flush to zero (fast math, some formatted reads)
+disagree with Python for reasons unrelated to the translation. Every finite float
+survives `repr` round trips in Python; the check (`float_round_trip`) guards the printed
+form anyway.
 
 The exact int64 contract (every integer the reference computes on a vector, intermediates
 included, fits int64) is checked in the reference run itself (reference_worker.py; the
@@ -28,41 +26,40 @@ arguments first. Pure functions, no I/O.
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
-from dataclasses import dataclass
 from typing import Any, Iterable
 
 from tolk.ir.function import Signature
 from tolk.ir.types import INT64_MAX, INT64_MIN, IRType, Kind
+from tolk.toolchains.base import TargetLimits
 
-__all__ = ["TargetLimits", "LIMITS", "value_problem", "vector_problem", "REASONS"]
+__all__ = ["TargetLimits", "limits_for", "value_problem", "vector_problem", "REASONS"]
 
 REASONS = frozenset({"int64_overflow", "non_finite_float", "subnormal_float", "float_round_trip",
                      "non_ascii_str", "str_control_char", "ragged_matrix", "str_too_long",
                      "list_too_long", "matrix_too_large"})
 
 
-@dataclass(frozen=True, slots=True)
-class TargetLimits:
-    """Capacity of one target's harness; None means no limit of its own."""
-    max_str_len: int | None = None
-    max_list_len: int | None = None
-    max_rows: int | None = None
-    max_cols: int | None = None
+def limits_for(langs: Iterable[str] = ()) -> list[TargetLimits]:
+    """Each target's `value_limits` (its toolchain's), every registered target when langs
+    is empty; an unregistered language raises `ConfigError`."""
+    return list(_limits(tuple(str(lang) for lang in langs)))
 
 
-LIMITS: dict[str, TargetLimits] = {
-    "fortran": TargetLimits(),
-    "cobol": TargetLimits(max_str_len=256, max_list_len=1000, max_rows=64, max_cols=64),
-    "julia": TargetLimits(),
-    "cuda": TargetLimits(),
-}
+@functools.cache
+def _limits(langs: tuple[str, ...]) -> tuple[TargetLimits, ...]:
+    # Lazy: toolchain folders import validator modules, so the registry cannot load first.
+    from tolk.toolchains.registry import TOOLCHAINS, get_toolchain
+    chosen = [get_toolchain(lang) for lang in langs] or list(TOOLCHAINS.values())
+    return tuple(tc.value_limits for tc in chosen)
 
 
-def _combined(langs: Iterable[str]) -> TargetLimits:
-    """The tightest limits over langs (every known target when langs is empty)."""
-    chosen = [LIMITS[str(lang)] for lang in langs if str(lang) in LIMITS] or list(LIMITS.values())
+@functools.cache
+def _combined(langs: tuple[str, ...]) -> TargetLimits:
+    """The tightest limits over langs (every registered target when langs is empty)."""
+    chosen = _limits(langs)
 
     def tightest(attr: str) -> int | None:
         vals = [getattr(lim, attr) for lim in chosen if getattr(lim, attr) is not None]
@@ -74,13 +71,13 @@ def _combined(langs: Iterable[str]) -> TargetLimits:
 
 def value_problem(value: Any, t: IRType, langs: Iterable[str] = ()) -> str:
     """Why a value of type t cannot be a test value for langs ("" when it can)."""
-    return _problem(value, t, _combined(langs))
+    return _problem(value, t, _combined(tuple(str(lang) for lang in langs)))
 
 
 def vector_problem(args: tuple[Any, ...], expected: Any, sig: Signature,
                    langs: Iterable[str] = ()) -> str:
     """Why a whole vector is unusable for langs: its arguments first, then its result."""
-    lim = _combined(langs)
+    lim = _combined(tuple(str(lang) for lang in langs))
     for a, p in zip(args, sig.params):
         if why := _problem(a, p.type, lim):
             return why

@@ -323,11 +323,10 @@ def measure_language(prep: Preparation, toolchain: Toolchain, limits: Validation
     labels: list[tuple[str, ClassifiedMutant | None]] = []
     items: list[BatchItem] = []
     equivalent = 0
-    # A function-level contract (CUDA: data-parallel functions only) refuses like a signature.
-    by_function = getattr(toolchain, "supports_function", None)
+    # A function-level contract (data-parallel functions only) refuses like a signature.
     for s in prep.subjects:
         sig = s.fn.signature
-        reason = by_function(s.fn) if by_function else toolchain.supports(sig)
+        reason = toolchain.supports_function(s.fn)
         if reason is not None:
             unsupported.append((s.fn.name, reason))
             continue

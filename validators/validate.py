@@ -81,19 +81,17 @@ def validate_checked(code: str, sig: Signature, suite: TestSuite, toolchain: Too
 
 def policy_for(policy: SandboxPolicy, toolchain: Toolchain) -> SandboxPolicy:
     """`policy` plus what this toolchain needs inside the sandbox: read-only binds, device
-    nodes (paths under /dev/), which memory rlimit applies, its container image, the
-    environment of its optional `sandbox_env()` and the root filesystem of its optional
-    `sandbox_rootfs()` (a toolchain that lives in the store: Julia's Debian 11)."""
-    binds = toolchain.sandbox_binds()
-    devs = tuple(b for b in binds if b.startswith("/dev/"))
-    files = tuple(b for b in binds if not b.startswith("/dev/"))
-    path_dirs = getattr(toolchain, "sandbox_path_dirs", tuple)()
-    env = tuple(getattr(toolchain, "sandbox_env", dict)().items())
-    rootfs = getattr(toolchain, "sandbox_rootfs", str)() or policy.rootfs
-    return dataclasses.replace(policy, ro_binds=policy.ro_binds + files, rootfs=rootfs,
+    nodes (paths under /dev/), which memory rlimit applies, its container image, and the
+    PATH dirs, environment and root filesystem of its `sandbox_needs()` (a toolchain that
+    lives in the store brings its own root filesystem)."""
+    needs = toolchain.sandbox_needs()
+    devs = tuple(b for b in needs.binds if b.startswith("/dev/"))
+    files = tuple(b for b in needs.binds if not b.startswith("/dev/"))
+    return dataclasses.replace(policy, ro_binds=policy.ro_binds + files,
+                               rootfs=needs.rootfs or policy.rootfs,
                                dev_binds=policy.dev_binds + devs,
-                               path_dirs=policy.path_dirs + tuple(path_dirs),
-                               env=policy.env + env,
+                               path_dirs=policy.path_dirs + needs.path_dirs,
+                               env=policy.env + needs.env,
                                memory_rlimit=toolchain.memory_rlimit,
                                toolchain=str(toolchain.lang))
 
@@ -102,9 +100,9 @@ def ran_on(toolchain: Toolchain, executor: str) -> str:
     """Where a run happened, for the verdict: the executor, prefixed by the device when the
     target runs on one (`gpu:bwrap`), so a GPU run is never confused with anything else,
     and followed by the root filesystem of a toolchain that brings its own
-    (`bwrap:debian-bullseye`, from its optional `sandbox_label()`)."""
+    (`bwrap:debian-bullseye`, the label of its `sandbox_needs()`)."""
     where = executor if toolchain.runs_on == "native" else f"{toolchain.runs_on}:{executor}"
-    label = getattr(toolchain, "sandbox_label", str)()
+    label = toolchain.sandbox_needs().label
     return f"{where}:{label}" if label and executor != "host" else where
 
 
