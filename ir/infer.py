@@ -320,7 +320,7 @@ def probe_types(source: str, name: str, known: Sequence[IRType | None],
         rows = [tuple(cols[t][(j + 3 * k) % len(cols[t])] for k, t in enumerate(a)) for j in range(n)]
         spans.append((len(inputs), len(inputs) + len(rows)))
         inputs += rows
-    policy = SandboxPolicy(cpu_seconds=30, wall_seconds=30.0)
+    policy = SandboxPolicy(cpu_seconds=30, wall_seconds=120.0)  # CPU decides (testgen.py)
     runs = [run_module(source, name, inputs, returns=None, policy=policy, hash_seed=h,
                        timeout_s=0.25, max_timeouts=8, executor=executor, describe=True)
             for h in (1, 2)]
