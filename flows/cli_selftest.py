@@ -4,7 +4,11 @@ Key contracts: `add_selftest_parser(subparsers)` registers the sub-command;
 `selftest_command(args)` returns 0 when every language that could run here meets the
 bar (known-good 100 %, killed / distinguishable >= 98 %, zero harness errors), else 1. A language whose
 runtime is absent prints "unverified here: <reason>" and does not fail the run. With
-`--json PATH` the full reports (survivors, failures, lowering failures) are written too.
+`--json PATH` the full reports (survivors, failures, lowering failures) are written too;
+`tolk publish` shows them on the dataset card when PATH is OUT/selftest.json
+(corpus/checks.py). `--hostile` also runs each available toolchain's hostile suite
+(tolk.validators.hostile) and fails the run when a case is not contained; the JSON gets
+`languages[].hostile` = {cases, contained, not_contained, statuses, results}.
 """
 
 from __future__ import annotations
@@ -58,6 +62,9 @@ def add_selftest_parser(subparsers: argparse._SubParsersAction) -> argparse.Argu
     s.add_argument("--executor", choices=["auto", "bwrap", "podman", "docker", "host"], default="auto")
     s.add_argument("--json", type=Path, default=None, dest="json_path",
                    help="also write the full reports as JSON here")
+    s.add_argument("--hostile", action="store_true",
+                   help="also run each toolchain's hostile/ candidates and count those "
+                   "contained (rejected, machine untouched); needs bubblewrap")
     s.add_argument("--no-progress", action="store_true")
     return s
 
@@ -99,10 +106,35 @@ def selftest_command(args: argparse.Namespace) -> int:
                 reports.append(LangReport(str(tc.lang), unverified=f"toolchain unavailable: {why}"))
                 continue
             reports.append(measure_language(prep, tc, limits, progress))
+        hostile = _hostile(toolchains, progress) if args.hostile else {}
     print_report(prep, reports, console)
+    for lang, h in hostile.items():
+        console.print(f"{lang}: hostile cases contained {_pct(h['contained'], h['cases'])}"
+                      + "".join(f"\n  [red]not contained[/red] {escape(x)}"
+                                for x in h["not_contained"]))
     if args.json_path is not None:
-        args.json_path.write_text(json.dumps(_as_json(prep, reports, args), indent=2))
-    return 0 if all(r.ok for r in reports) else 1
+        args.json_path.parent.mkdir(parents=True, exist_ok=True)
+        args.json_path.write_text(json.dumps(_as_json(prep, reports, args, hostile), indent=2))
+    contained = all(h["contained"] == h["cases"] for h in hostile.values())
+    return 0 if all(r.ok for r in reports) and contained else 1
+
+
+def _hostile(toolchains: list, progress) -> dict[str, dict]:
+    """Per available toolchain, the hostile suite's counts (tolk.validators.hostile)."""
+    import tempfile
+
+    from tolk.validators.hostile import hostile_summary, run_hostile, watch
+
+    out: dict[str, dict] = {}
+    for tc in toolchains:
+        if tc.availability() is not None:
+            continue
+        progress(f"{tc.lang}: hostile", 0, 1)
+        with tempfile.TemporaryDirectory(prefix="tolk-hostile-") as tmp, \
+                watch(Path(tmp)) as w:
+            out[str(tc.lang)] = hostile_summary(run_hostile(tc, w))
+        progress(f"{tc.lang}: hostile", 1, 1)
+    return out
 
 
 def _plain_progress(console: Console, started: dict[str, float], phase: str, done: int,
@@ -168,7 +200,8 @@ def print_report(prep: Preparation, reports: list[LangReport], console: Console)
                   "harness errors 0")
 
 
-def _as_json(prep: Preparation, reports: list[LangReport], args: argparse.Namespace) -> dict:
+def _as_json(prep: Preparation, reports: list[LangReport], args: argparse.Namespace,
+             hostile: dict[str, dict] | None = None) -> dict:
     return {
         "seed": args.seed, "max_mutants_per_function": args.max_mutants,
         "search_budget": args.search_budget,
@@ -180,5 +213,7 @@ def _as_json(prep: Preparation, reports: list[LangReport], args: argparse.Namesp
                      "on_suite": cm.on_suite}
                     for s in prep.subjects for cm in s.mutants],
         "languages": [dict(dataclasses.asdict(r), known_good_rate=r.known_good_rate,
-                           kill_rate=r.kill_rate, ok=r.ok) for r in reports],
+                           kill_rate=r.kill_rate, ok=r.ok,
+                           **({"hostile": hostile[r.lang]} if r.lang in (hostile or {}) else {}))
+                      for r in reports],
     }

@@ -197,3 +197,39 @@ def test_card_shows_selftest_hostile_and_verify_records(tmp_path: Path) -> None:
     assert "cobol: not measured where selftest ran: toolchain unavailable" in body
     assert "hostile cases not contained: fork_bomb (x)" in body
     assert "has not re-checked these rows" not in body
+
+
+@pytest.mark.slow
+def test_selftest_hostile_json_feeds_the_card(tmp_path: Path) -> None:
+    """`tolk selftest --hostile --json OUT/selftest.json` on one function: the card states
+    its numbers, and the hostile count is every fortran case, each contained."""
+    import argparse
+
+    from tolk.flows.cli_selftest import add_selftest_parser, selftest_command
+    from tolk.toolchains.fortran import FORTRAN
+    from tolk.validators.hostile import hostile_cases
+    from tolk.validators.sandbox import available_executors
+
+    if available_executors()["bwrap"] is not None:
+        pytest.skip("hostile code runs only inside bubblewrap")
+    src = tmp_path / "tiny.py"
+    src.write_text("def add3(a: int, b: int, c: int) -> int:\n    return a + b + c\n")
+    parser = argparse.ArgumentParser(prog="tolk")
+    add_selftest_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["selftest", "--to", "fortran", "--source", str(src),
+                              "--max-mutants-per-function", "2", "--search-budget", "20",
+                              "--n-inputs", "10", "--hostile", "--no-progress",
+                              "--json", str(tmp_path / "run" / "selftest.json")])
+    assert selftest_command(args) == 0
+    data = json.loads((tmp_path / "run" / "selftest.json").read_text())
+    (lang,) = data["languages"]
+    n = len(hostile_cases(FORTRAN))
+    assert lang["hostile"]["cases"] == lang["hostile"]["contained"] == n >= 15
+    assert all(r["status"] != "passed" and r["breaches"] == [] and r["reason"]
+               for r in lang["hostile"]["results"])
+    _, _, facts = _build(tmp_path, samples(n_fortran=2, n_cobol=1))
+    cells = _strength_rows(split_front_matter(write_card(facts).read_text())[1])
+    killed = f"{lang['killed']}/{lang['changing_total']}"
+    assert cells["fortran"][:4] == ["1/1 (100.0%)", f"{killed} (100.0%)", "0",
+                                    f"{n}/{n} (100.0%)"]
+    assert cells["cobol"][:4] == ["not measured"] * 4  # selftest ran for fortran only
