@@ -34,12 +34,14 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from tolk.corpus.fim import FIM_SCHEMA, FimConfig, fim_view
+from tolk.toolchains.registry import TOOLCHAINS
 
 __all__ = ["LANGUAGE_NAMES", "TranslateConfig", "TRANSLATE_SCHEMA", "template_expr",
            "translate_view", "RLConfig", "RL_SCHEMA", "rl_view", "FIM_SCHEMA", "FimConfig", "fim_view"]
 
-LANGUAGE_NAMES = {"fortran": "Fortran", "cobol": "COBOL", "julia": "Julia", "cuda": "CUDA C++",
-                  "python": "Python"}
+#: config name -> display name: each target's toolchain `display_name`, and the source's
+LANGUAGE_NAMES: dict[str, str] = {**{str(lang): tc.display_name for lang, tc in TOOLCHAINS.items()},
+                                  "python": "Python"}
 
 TRANSLATE_SCHEMA: dict[str, pl.DataType] = {
     "prompt": pl.String,  # the instruction with the Python source

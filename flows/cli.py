@@ -10,6 +10,8 @@ import argparse
 import os
 import sys
 
+from tolk.lang import DEFAULT_LANG  # an enum only: keeps `tolk --help` fast
+
 __all__ = ["main"]
 
 EXECUTORS = ["auto", "bwrap", "podman", "docker", "host"]
@@ -68,8 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--source", required=True, help="a directory, git:<url>[@rev], "
                    "*.jsonl[.gz]/*.parquet (globs), hf:org/name[:config][@split], stdlib, "
                    "humaneval (-o purpose=eval)")
-    r.add_argument("--to", dest="langs", type=_langs, default=["fortran"],
-                   help="target language(s), comma-separated (default: fortran)")
+    r.add_argument("--to", dest="langs", type=_langs, default=[str(DEFAULT_LANG)],
+                   help=f"target language(s), comma-separated (default: {DEFAULT_LANG})")
     r.add_argument("--out", required=True, help="output directory")
     r.add_argument("--shard-size", type=int, default=4)
     r.add_argument("--max-programs", type=int, default=None)
@@ -108,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("translate", help="translate one Python function and validate it")
     t.add_argument("file", help="Python source file")
     t.add_argument("--function", help="function name (default: the only function in FILE)")
-    t.add_argument("--to", dest="langs", type=_langs, default=["fortran"])
+    t.add_argument("--to", dest="langs", type=_langs, default=[str(DEFAULT_LANG)])
     t.add_argument("--n-inputs", type=int, default=60)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--executor", choices=EXECUTORS, default="auto")

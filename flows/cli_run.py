@@ -17,6 +17,7 @@ from rich.table import Table
 from tolk.corpus.funnel import Funnel, compute_funnel
 from tolk.flows.runlog import read_timings
 from tolk.flows.stage_table import format_rows, stage_rows
+from tolk.lang import DEFAULT_LANG
 
 if TYPE_CHECKING:
     from tolk.flows.config import BuildConfig
@@ -220,6 +221,6 @@ def report_command(args: argparse.Namespace) -> int:
     langs = args.langs
     if langs is None:
         plan = out / "plan.json"
-        langs = json.loads(plan.read_text())["config"]["langs"] if plan.exists() else ["fortran"]
+        langs = json.loads(plan.read_text())["config"]["langs"] if plan.exists() else [str(DEFAULT_LANG)]
     print_funnel(compute_funnel(out, langs), langs, table_console(), out)
     return 0

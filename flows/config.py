@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from tolk.ir.function import content_id
-from tolk.lang import Lang
+from tolk.lang import DEFAULT_LANG, Lang
 
 __all__ = ["BuildConfig"]
 
@@ -20,7 +20,7 @@ class BuildConfig(BaseModel):
                         "*.jsonl[.gz]/*.parquet (globs), hf:org/name[:config][@split], stdlib, "
                         "humaneval (source_options purpose=eval)")
     out: str = Field(description="Output directory (parquet shards, rejects, stats)")
-    langs: list[Lang] = Field(default=[Lang.FORTRAN], min_length=1,
+    langs: list[Lang] = Field(default=[DEFAULT_LANG], min_length=1,
                               description="Target languages")
     source_options: dict[str, str] = Field(
         default_factory=dict, description="Source adapter options (columns, license, pattern, ...)")

@@ -24,6 +24,7 @@ from tolk.corpus.store import scan_rejects, scan_samples
 from tolk.flows.cli_status import OutputStatus, summarize
 from tolk.flows.runlog import read_timings
 from tolk.flows.stage_table import format_rows, stage_rows
+from tolk.lang import DEFAULT_LANG
 
 __all__ = ["ReportData", "collect", "render", "write_report", "top_failures",
            "throughput_series", "publish_artifacts"]
@@ -73,7 +74,7 @@ def _langs_of(out: Path, status: OutputStatus) -> list[str]:
     try:
         return [str(x) for x in json.loads((out / "plan.json").read_text())["config"]["langs"]]
     except (OSError, ValueError, KeyError, TypeError):
-        return sorted(status.samples_by_lang) or ["fortran"]
+        return sorted(status.samples_by_lang) or [str(DEFAULT_LANG)]
 
 
 def collect(out: Path, langs: list[str] | None = None) -> ReportData:

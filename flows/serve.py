@@ -20,6 +20,7 @@ from typing import Any
 
 from tolk.errors import ConfigError
 from tolk.flows.config import BuildConfig
+from tolk.lang import DEFAULT_LANG
 
 __all__ = ["build_deployment", "add_serve_parser", "serve_command", "NIGHTLY_CRON"]
 
@@ -54,8 +55,8 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
                                      "(no work pool needed)")
     p.add_argument("--source", required=True, help="directory of Python files")
     p.add_argument("--out", required=True, help="output directory")
-    p.add_argument("--to", dest="langs", default="fortran",
-                   help="target language(s), comma-separated (default: fortran)")
+    p.add_argument("--to", dest="langs", default=str(DEFAULT_LANG),
+                   help=f"target language(s), comma-separated (default: {DEFAULT_LANG})")
     p.add_argument("--name", default="nightly", help="deployment name (default: nightly)")
     p.add_argument("--cron", default=NIGHTLY_CRON,
                    help=f"cron schedule (default: {NIGHTLY_CRON!r}, nightly at 02:00)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["Lang"]
+__all__ = ["Lang", "DEFAULT_LANG"]
 
 
 class Lang(StrEnum):
@@ -12,3 +12,7 @@ class Lang(StrEnum):
     COBOL = "cobol"
     JULIA = "julia"
     CUDA = "cuda"
+
+
+#: the target a command builds when none is named (`--to`)
+DEFAULT_LANG = Lang.FORTRAN

@@ -97,6 +97,8 @@ class SandboxNeeds:
 @runtime_checkable
 class Toolchain(Protocol):
     lang: Lang
+    #: how dataset cards and training views name the language, e.g. "Fortran"
+    display_name: str
     #: fence info strings a model's answer may tag this language with, most specific first
     fence_tags: tuple[str, ...]
     #: comments, keywords and case, for exact and near-duplicate detection

@@ -65,6 +65,7 @@ def test_every_lang_is_registered_and_unknown_ones_raise() -> None:
 def test_protocol_members_are_set(lang: str) -> None:
     tc = get_toolchain(lang)
     assert isinstance(tc, Toolchain) and tc.lang == lang
+    assert tc.display_name and tc.display_name.strip() == tc.display_name
     assert re.fullmatch(r"\.\w+", tc.source_suffix)
     assert tc.runs_on and tc.memory_rlimit in ("as", "data")
     assert isinstance(tc.debian_packages, tuple) and isinstance(tc.debian_suite, str)

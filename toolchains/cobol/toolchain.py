@@ -74,6 +74,7 @@ def batch_main(n: int) -> str:
 @dataclass(frozen=True, slots=True)
 class CobolToolchain(Toolchain):
     lang: Lang = Lang.COBOL
+    display_name: str = "COBOL"
     source_suffix: str = ".cob"
     #: what an offline (debootstrap) toolchain root filesystem must include
     debian_packages: tuple[str, ...] = ("gnucobol3",)

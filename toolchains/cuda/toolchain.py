@@ -106,6 +106,7 @@ def _driver_paths() -> tuple[str, ...]:
 @dataclass(frozen=True, slots=True)
 class CudaToolchain(Toolchain):
     lang: Lang = Lang.CUDA
+    display_name: str = "CUDA C++"
     source_suffix: str = ".cu"
     #: Debian 12 packages no CUDA 13: the image comes from Containerfile only
     debian_packages: tuple[str, ...] = ()

@@ -47,6 +47,7 @@ def _gfortran_version() -> str:
 @dataclass(frozen=True, slots=True)
 class FortranToolchain(Toolchain):
     lang: Lang = Lang.FORTRAN
+    display_name: str = "Fortran"
     source_suffix: str = ".f90"
     #: what an offline (debootstrap) toolchain root filesystem must include
     debian_packages: tuple[str, ...] = ("gfortran",)

@@ -53,6 +53,7 @@ def find_julia() -> str | None:
 @dataclass(frozen=True, slots=True)
 class JuliaToolchain(Toolchain):
     lang: Lang = Lang.JULIA
+    display_name: str = "Julia"
     source_suffix: str = ".jl"
     #: Debian 12 packages no julia; Debian 11 has 1.5.3 (`tolk toolchains build --langs julia`)
     debian_packages: tuple[str, ...] = ("julia",)
