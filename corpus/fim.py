@@ -13,7 +13,7 @@ Where spans come from (`statement_spans`), asked of the language's toolchain:
                         single-line statements of one body (a compound's header and
                         footer lines, `do i = 1, n` / `end do`, never join a run).
   without one           the toolchain's `statement_rows(lines, max_lines)` (line ranges
-                        it finds by its own rules, e.g. COBOL's PROCEDURE DIVISION).
+                        it finds by its own rules, e.g. the lines of a procedure body).
 
 As in HumanEval-FIM, each sample masks either one line (single-line infilling) or a block
 of lines (multi-line). `fim_rows` picks `single_line` + `multi_line` spans per program with

@@ -4,7 +4,7 @@ Executors:
     bwrap  bubblewrap, `--unshare-all` (no network, own pid namespace), read-only system
            binds (/usr and its /bin, /lib, /lib64, /sbin links, /etc/ld.so.cache), a
            private /tmp, the work dir the only writable path. With `policy.rootfs` (a
-           toolchain root filesystem from the store: Julia's Debian 11) that directory,
+           toolchain root filesystem from the store: `SandboxNeeds.rootfs`) that directory,
            read-only, is `/` instead of the host's system dirs; the work dir must then lie
            under /tmp (or a dir the root filesystem has) to get a mount point.
            Running as root, the chain first drops to `policy.uid` with setpriv:
