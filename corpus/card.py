@@ -12,14 +12,18 @@ card. The funnel per language is the chain programs sampled -> functions typed -
 the rows of the language's config. `ran_on` lists where published rows were validated;
 `unverified` can never appear in a language config (only passed candidates are samples);
 candidates no runtime could run go to the separate `unverified` config, for `tolk verify
---write` to finish on a machine that has one (`refresh_card` re-states the card's configs
-for the folder it writes).
+--write` to finish on a machine that has one (`refresh_card` re-states the card's configs,
+views and validators' section for the folder it writes: those sections sit between
+`<!-- tolk:NAME -->` markers and come from the macros of `card_sections.md.j2`). The
+validators' own checks (selftest, hostile, verify) are read from records, never measured
+here (corpus/checks.py).
 """
 
 from __future__ import annotations
 
 import json
 import shlex
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -252,15 +256,30 @@ def refresh_card(dest: Path, layout: Layout, source_card: Path, verified: Mappin
     write_validators(dest, record)
     t = _env().get_template("card_sections.md.j2").module
     body = _replace_section(body, "configs", str(t.configs_table(layout)))  # type: ignore[attr-defined]
-    if layout.views:
+    if layout.views or "<!-- tolk:views -->" in body:
         body = _replace_section(body, "views",
                                 str(t.views_list(layout, _VIEW_DOCS)))  # type: ignore[attr-defined]
+    if (dest / "funnel.json").exists():  # copied from the source: `published` re-stated
+        funnel = json.loads((dest / "funnel.json").read_text())
+        rows = {c.name: c.rows for c in layout.languages}
+        promoted = Counter(c.lang for c in checks
+                           if c.origin == "unverified" and c.status == "passed")
+        for lang, steps in funnel.items():
+            # promoted from `unverified` by this verify, then the config's rows now
+            steps.pop("published", None)
+            steps["verify:promoted"] = promoted.get(lang, 0)
+            steps["published"] = rows.get(lang, 0)
+        (dest / "funnel.json").write_text(json.dumps(funnel, indent=1) + "\n")
+        body = _replace_section(body, "funnel", str(t.funnel_table(  # type: ignore[attr-defined]
+            funnel, _steps(funnel))))
     body = _replace_section(body, "strength", str(t.strength(  # type: ignore[attr-defined]
         suites, record["checks"], record.get("selftest"), record.get("commands")
         or check_commands(Path("OUT")))))
     note = ("\n## Re-verified\n\nEvery row was re-validated from the tests it carries with "
             "`tolk verify --write`: " + ", ".join(f"{k} {v}" for k, v in sorted(verified.items()))
-            + " (kept rows that passed carry the `ran_on` of the re-run).\n")
+            + " (kept rows that passed carry the `ran_on` of the re-run; the funnel's "
+            "`verify:promoted` counts the rows promoted from `unverified`, and `published` "
+            "the rows of each language config now).\n")
     path = dest / "README.md"
     path.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
                     + "---\n" + body.rstrip("\n") + "\n" + note)
@@ -317,17 +336,17 @@ def _env() -> jinja2.Environment:
 
 def render_card(facts: CardFacts) -> str:
     front = yaml.safe_dump(card_metadata(facts), sort_keys=False, allow_unicode=True)
-    steps = sorted({k for f in facts.funnel.values() for k in f}, key=lambda k: _step_order(facts, k))
+    steps = _steps(facts.funnel)
     return _env().get_template("card.md.j2").render(
         front_matter=front.rstrip("\n"), f=facts, steps=steps, display=DISPLAY_NAMES,
         view_docs=_VIEW_DOCS, run_config_json=json.dumps(facts.run_config, indent=1, sort_keys=True))
 
 
-def _step_order(facts: CardFacts, key: str) -> int:
-    for steps in facts.funnel.values():
-        if key in steps:
-            return list(steps).index(key)
-    return 0
+def _steps(funnel: Mapping[str, Mapping[str, int]]) -> list[str]:
+    """Every step of the funnel, in the order the languages list them."""
+    def order(key: str) -> int:
+        return next((list(s).index(key) for s in funnel.values() if key in s), 0)
+    return sorted({k for f in funnel.values() for k in f}, key=order)
 
 
 def write_card(facts: CardFacts) -> Path:

@@ -17,6 +17,7 @@ import argparse
 import dataclasses
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -26,6 +27,7 @@ from rich.table import Table
 
 from tolk.errors import ConfigError
 from tolk.lang import Lang
+from tolk.toolchains.base import Toolchain
 from tolk.toolchains.registry import available_langs, get_toolchain
 from tolk.validators.selftest import KILL_TARGET, LangReport, Preparation, measure_language, prepare_subjects
 from tolk.validators.validate import ValidationLimits
@@ -119,7 +121,8 @@ def selftest_command(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in reports) and contained else 1
 
 
-def _hostile(toolchains: list, progress) -> dict[str, dict]:
+def _hostile(toolchains: list[Toolchain], progress: Callable[[str, int, int], None]
+             ) -> dict[str, dict]:
     """Per available toolchain, the hostile suite's counts (tolk.validators.hostile)."""
     import tempfile
 

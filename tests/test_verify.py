@@ -203,6 +203,10 @@ def test_verify_write_promotes_unverified_julia_rows(folder: Path, tmp_path: Pat
     assert "| julia | 2 | 2 |" in body  # the suites' table counts the promoted rows
     record = json.loads((dest / "validators.json").read_text())
     assert record["checks"]["julia"]["verified"] == "2/2 (100.0%)"
+    funnel = json.loads((dest / "funnel.json").read_text())
+    assert {lang: f["published"] for lang, f in funnel.items()} == {
+        "cobol": 2, "fortran": 2, "julia": 2}
+    assert "| verify:promoted | 0 | 0 | 2 |\n| published | 2 | 2 | 2 |" in body
 
 
 @pytest.mark.slow
