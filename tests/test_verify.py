@@ -317,3 +317,39 @@ def test_eval_config_from_a_humaneval_run_stays_apart_from_training(
     with pytest.raises(ConfigError, match="also training rows"):  # a run is its own overlap
         publish_command(_args("publish", str(run_out), "--repo", REPO, "--dry-run",
                               "--dest", str(tmp_path / "x"), "--eval-from", str(run_out)))
+
+
+def test_verify_write_remakes_each_view_over_the_rows_kept(tmp_path: Path) -> None:
+    """fim is re-cut from the kept rows, repair keeps the pairs of kept samples, eval (not
+    derived from training rows) is copied; a dropped row leaves every view (no compiler:
+    the checks are given)."""
+    from tests.test_layout import samples
+    from tolk.corpus.card import card_facts, write_card
+    from tolk.corpus.fim import fim_view
+    from tolk.corpus.layout import write_layout
+    from tolk.corpus.verify import RowCheck, write_verified
+
+    df = samples(n_fortran=3, n_cobol=0)
+    repair = pl.DataFrame({"id": ["r0", "r2"], "sample_id": ["for0000", "for0002"],
+                           "lang": ["fortran"] * 2, "broken_code": ["x", "y"]})
+    eval_tasks = pl.DataFrame({"id": ["e0"], "lang": ["fortran"], "prompt": ["p"]})
+    src = tmp_path / "hub"
+    layout = write_layout(src, df, views={"fim": fim_view(df.lazy()), "repair": repair,
+                                          "eval": eval_tasks})
+    write_card(card_facts(tmp_path / "run", layout, repo_id="a/b", kept=df, removals=None,
+                          curation_stats={}, publish_command="tolk publish run --repo a/b"))
+    rows = load_rows(str(src), tmp_path / "w")
+    checks = [RowCheck(r["id"], r["lang"], r["function"], r["origin"],
+                       "wrong_answer" if r["id"] == "for0002" else "passed", 20, 20, "bwrap",
+                       r["ran_on"]) for r in rows.frame.iter_rows(named=True)]
+    out, counts = write_verified(tmp_path / "verified", rows, checks)
+    assert (counts["kept"], counts["dropped"]) == (2, 1)
+    assert [c.name for c in out.configs] == ["fortran", "eval", "fim", "repair"]
+    read = {c.name: pl.read_parquet([out.root / f for f in c.files]) for c in out.configs}
+    assert set(read["fim"]["sample_id"]) == {"for0000", "for0001"}
+    assert read["fim"].height == fim_view(df.filter(pl.col("id") != "for0002").lazy()).collect().height
+    assert read["repair"]["id"].to_list() == ["r0"]
+    assert read["eval"].equals(eval_tasks)
+    body = split_front_matter((out.root / "README.md").read_text())[1]
+    assert "| `fim` | view |" in body and "| `repair` | view | 1 |" in body
+    assert "| fortran | not measured | not measured | not measured | not measured | 2/2 (100.0%) |" in body
