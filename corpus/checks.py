@@ -77,10 +77,12 @@ def selftest_record(path: Path) -> tuple[dict[str, Any] | None, dict[str, dict[s
                 c["selftest_note"] = ("hostile cases not contained: "
                                       + ", ".join(h["not_contained"]))
         cells[r["lang"]] = c
-    argv = ["tolk", "selftest", "--source", str(data.get("source", "")),
-            "--seed", str(data.get("seed", 0)),
-            "--max-mutants-per-function", str(data.get("max_mutants_per_function", "")),
-            "--search-budget", str(data.get("search_budget", ""))]
+    argv = ["tolk", "selftest", "--to", ",".join(data.get("langs") or sorted(cells)),
+            "--source", str(data.get("source", "")), "--seed", str(data.get("seed", 0))]
+    for key, flag in (("max_mutants_per_function", "--max-mutants-per-function"),
+                      ("search_budget", "--search-budget"), ("n_inputs", "--n-inputs")):
+        if data.get(key) is not None:  # older files lack n_inputs
+            argv += [flag, str(data[key])]
     meta = {"command": "`" + shlex.join(argv + (["--hostile"] if hostile_ran else [])) + "`",
             "source": data.get("source", ""), "seed": data.get("seed", 0),
             "subjects": data.get("subjects", 0)}

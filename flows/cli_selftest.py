@@ -207,6 +207,7 @@ def _as_json(prep: Preparation, reports: list[LangReport], args: argparse.Namesp
              hostile: dict[str, dict] | None = None) -> dict:
     return {
         "seed": args.seed, "max_mutants_per_function": args.max_mutants,
+        "n_inputs": args.n_inputs, "langs": [r.lang for r in reports],
         "search_budget": args.search_budget,
         "source": str(args.source), "subjects": len(prep.subjects),
         "skipped": [list(x) for x in prep.skipped], "outside_subset": prep.outside_subset,

@@ -193,7 +193,8 @@ def test_card_shows_selftest_hostile_and_verify_records(tmp_path: Path) -> None:
     assert _strength_rows(body) == {
         "cobol": ["not measured"] * 5,
         "fortran": ["29/30 (96.7%)", "196/200 (98.0%)", "0", "20/21 (95.2%)", "2/3 (66.7%)"]}
-    assert "--seed 3" in body and "--hostile" in body and "30 seed functions" in body
+    assert "`tolk selftest --to cobol,fortran --source data/seed --seed 3 " in body
+    assert "--search-budget 1000 --hostile`" in body and "the 30 functions of" in body
     assert "cobol: not measured where selftest ran: toolchain unavailable" in body
     assert "hostile cases not contained: fork_bomb (x)" in body
     assert "has not re-checked these rows" not in body
