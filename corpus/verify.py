@@ -44,6 +44,8 @@ __all__ = ["SourceRows", "RowCheck", "load_rows", "fetch_hub", "verify_rows", "s
            "write_report", "write_verified", "source_views", "UNVERIFIED_CONFIG"]
 
 UNVERIFIED_CONFIG = "unverified"
+# what `write_verified` carries over besides data/: the card and the records behind it
+_HUB_FILES = ("README.md", "funnel.json", "removals.parquet", "validators.json")
 Origin = Literal["sample", "unverified"]
 Progress = Callable[[str, int, int], None]
 
@@ -88,7 +90,8 @@ def _read_config(folder: Path, name: str) -> pl.DataFrame | None:
 
 
 def fetch_hub(spec: str, dest: Path) -> Path:
-    """Download `hf:org/name[@revision]`'s card and data files into `dest` (plain GETs of
+    """Download `hf:org/name[@revision]`'s card, data files and the records behind the
+    card (funnel.json, removals.parquet, validators.json) into `dest` (plain GETs of
     the Hub's resolve URLs; endpoint from HF_ENDPOINT, token from HF_TOKEN or the login)."""
     import httpx
     from huggingface_hub.utils import build_hf_headers
@@ -101,7 +104,7 @@ def fetch_hub(spec: str, dest: Path) -> Path:
     try:
         files = [f.path for f in api.list_repo_tree(repo, repo_type="dataset",
                                                     revision=revision, recursive=True)
-                 if hasattr(f, "size") and (f.path == "README.md" or f.path.startswith("data/"))]
+                 if hasattr(f, "size") and (f.path in _HUB_FILES or f.path.startswith("data/"))]
         # the token (when there is one), as every huggingface_hub call sends it
         headers = build_hf_headers(token=api.token or False)
         with httpx.Client(follow_redirects=True, timeout=60, headers=headers) as client:
@@ -248,7 +251,7 @@ def write_verified(dest: Path, rows: SourceRows, checks: list[RowCheck]) -> tupl
     layout = write_layout(dest, samples, views=views,
                           text_format=rows.text_format)  # type: ignore[arg-type]
     if rows.kind == "folder":
-        for name in ("funnel.json", "removals.parquet", "validators.json"):
+        for name in _HUB_FILES[1:]:
             if (rows.root / name).exists():
                 shutil.copyfile(rows.root / name, dest / name)
     refresh_card(dest, layout, rows.root / "README.md", dict(counts), checks=checks,

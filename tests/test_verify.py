@@ -245,8 +245,16 @@ def test_verify_reads_an_hf_repo_from_the_loopback_hub(
                                     "--report", str(report)))
         with pytest.raises(ConfigError, match="cannot download"):
             load_rows("hf:someone/absent", tmp_path / "w")
+        dest = tmp_path / "from-hub"
+        assert verify_command(_args("verify", f"hf:{REPO}", "--config", "cobol",
+                                    "--write", str(dest))) == 0
     rows = _report(report)
     assert code == 0 and len(rows) == 2 and {r["status"] for r in rows} == {"passed"}
+    # the records behind the card come along: the re-stated card keeps the source's numbers
+    assert json.loads((dest / "funnel.json").read_text())["cobol"]["published"] == 2
+    record = json.loads((dest / "validators.json").read_text())
+    assert record["checks"]["cobol"]["verified"] == "2/2 (100.0%)"
+    assert record["commands"] == json.loads((folder / "validators.json").read_text())["commands"]
 
 
 def test_rows_without_tests_are_reported_not_skipped(tmp_path: Path) -> None:
