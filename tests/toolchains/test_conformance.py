@@ -74,6 +74,7 @@ def test_protocol_members_are_set(lang: str) -> None:
     assert isinstance(tc.value_limits, TargetLimits)
     needs = tc.sandbox_needs()
     assert isinstance(needs, SandboxNeeds)
+    assert needs.binds == tc.sandbox_binds()  # one value, consistent with its parts
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in needs.env)
     assert tc.availability() is None or tc.availability()  # None, or says why not
     grammar = tc.grammar()

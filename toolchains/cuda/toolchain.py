@@ -85,6 +85,7 @@ def gpu_present() -> bool:
     return out.returncode == 0 and "GPU" in out.stdout
 
 
+@functools.cache
 def _driver_paths() -> tuple[str, ...]:
     """Device nodes and driver library dirs a GPU run needs (outside /usr only; /usr is
     bound by every sandbox)."""

@@ -50,6 +50,18 @@ def find_julia() -> str | None:
     return install.binary if install else None
 
 
+def _binds(install: JuliaInstall | None) -> tuple[str, ...]:
+    """Host dirs a host julia needs inside the sandbox (none for a store julia)."""
+    if install is None or install.rootfs:
+        return ()  # a store julia brings its whole root filesystem
+    binary = Path(install.binary).resolve()
+    # An official install is <root>/bin/julia with <root>/lib and <root>/share.
+    root = binary.parent.parent if binary.parent.name == "bin" else binary.parent
+    if root == Path("/usr") or Path("/usr") in root.parents:
+        return ()  # the sandbox binds /usr already
+    return (str(root),)
+
+
 @dataclass(frozen=True, slots=True)
 class JuliaToolchain(Toolchain):
     lang: Lang = Lang.JULIA
@@ -129,15 +141,7 @@ class JuliaToolchain(Toolchain):
                 "JULIA_NUM_THREADS": "1"}
 
     def sandbox_binds(self) -> tuple[str, ...]:
-        install = self._install()
-        if install is None or install.rootfs:
-            return ()  # a store julia brings its whole root filesystem
-        binary = Path(install.binary).resolve()
-        # An official install is <root>/bin/julia with <root>/lib and <root>/share.
-        root = binary.parent.parent if binary.parent.name == "bin" else binary.parent
-        if root == Path("/usr") or Path("/usr") in root.parents:
-            return ()  # the sandbox binds /usr already
-        return (str(root),)
+        return _binds(self._install())
 
     def sandbox_rootfs(self) -> str:
         """The root filesystem the sandbox runs a store julia in ("" for a host julia)."""
@@ -150,8 +154,9 @@ class JuliaToolchain(Toolchain):
         return install.label if install else ""
 
     def sandbox_needs(self) -> SandboxNeeds:
-        return SandboxNeeds(binds=self.sandbox_binds(), rootfs=self.sandbox_rootfs(),
-                            label=self.sandbox_label())
+        install = self._install()  # one look-up (it reads the store's manifest)
+        return SandboxNeeds(binds=_binds(install), rootfs=install.rootfs if install else "",
+                            label=install.label if install else "")
 
     def version_note(self, versions: Sequence[str]) -> str:
         # 1.5.3 from Debian 11 here: say why the rows hold for current Julia too.
