@@ -275,14 +275,15 @@ def refresh_card(dest: Path, layout: Layout, source_card: Path, verified: Mappin
     body = _replace_section(body, "strength", str(t.strength(  # type: ignore[attr-defined]
         suites, record["checks"], record.get("selftest"), record.get("commands")
         or check_commands(Path("OUT")))))
-    note = ("\n## Re-verified\n\nEvery row was re-validated from the tests it carries with "
+    note = ("## Re-verified\n\nEvery row was re-validated from the tests it carries with "
             "`tolk verify --write`: " + ", ".join(f"{k} {v}" for k, v in sorted(verified.items()))
             + " (kept rows that passed carry the `ran_on` of the re-run; the funnel's "
             "`verify:promoted` counts the rows promoted from `unverified`, and `published` "
             "the rows of each language config now).\n")
+    body = _replace_section(body, "reverified", note)  # one note, however often re-verified
     path = dest / "README.md"
     path.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
-                    + "---\n" + body.rstrip("\n") + "\n" + note)
+                    + "---\n" + body.rstrip("\n") + "\n")
     return path
 
 

@@ -250,10 +250,11 @@ def write_verified(dest: Path, rows: SourceRows, checks: list[RowCheck]) -> tupl
         views[UNVERIFIED_CONFIG] = still.drop(drop)
     layout = write_layout(dest, samples, views=views,
                           text_format=rows.text_format)  # type: ignore[arg-type]
-    if rows.kind == "folder":
-        for name in _HUB_FILES[1:]:
-            if (rows.root / name).exists():
-                shutil.copyfile(rows.root / name, dest / name)
+    for name in _HUB_FILES[1:]:  # the source's records, never a stale one left in dest
+        if rows.kind == "folder" and (rows.root / name).exists():
+            shutil.copyfile(rows.root / name, dest / name)
+        else:
+            (dest / name).unlink(missing_ok=True)
     refresh_card(dest, layout, rows.root / "README.md", dict(counts), checks=checks,
                  kept=samples)
     return layout, counts

@@ -361,3 +361,11 @@ def test_verify_write_remakes_each_view_over_the_rows_kept(tmp_path: Path) -> No
     body = split_front_matter((out.root / "README.md").read_text())[1]
     assert "| `fim` | view |" in body and "| `repair` | view | 1 |" in body
     assert "| fortran | not measured | not measured | not measured | not measured | 2/2 (100.0%) |" in body
+    # verifying the verified folder again re-states the same sections, one note
+    again = load_rows(str(out.root), tmp_path / "w2")
+    passed = [RowCheck(r["id"], r["lang"], r["function"], r["origin"], "passed", 20, 20,
+                       "bwrap", r["ran_on"]) for r in again.frame.iter_rows(named=True)]
+    write_verified(tmp_path / "twice", again, passed)
+    body2 = split_front_matter((tmp_path / "twice" / "README.md").read_text())[1]
+    assert body2.count("## Re-verified") == 1 and body2.count("<!-- tolk:strength -->") == 1
+    assert body2 == body.replace("dropped 1, kept 2", "dropped 0, kept 2")
