@@ -75,7 +75,7 @@ _VIEW_DOCS = {
                   "a runtime): NOT validated, never training data; same columns as a "
                   "language config without the text columns. `tolk verify --write` on a "
                   "machine with the runtime promotes those that pass into their language "
-                  "config.",
+                  "config and the views.",
 }
 
 
