@@ -82,8 +82,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="sandbox for candidates (podman/docker: after `tolk toolchains build`)")
     r.add_argument("--run-timeout", type=float, default=10.0, help="seconds per candidate run")
     r.add_argument("--stage-timeout", type=float, default=120.0,
-                   help="seconds one item may spend in one pure-Python stage (front end, "
-                   "test generation, lowering) before it is rejected (default 120)")
+                   help="CPU seconds one item may spend in one pure-Python stage (front end, "
+                   "test generation, lowering) before it is rejected (default 120; the wall "
+                   "clock stops it at 4x)")
     r.add_argument("--batch-size", type=int, default=16,
                    help="candidates per compiler invocation (default 16)")
     r.add_argument("--no-progress", action="store_true")

@@ -65,8 +65,9 @@ class BuildConfig(BaseModel):
         "when usable; podman/docker need a toolchain image: `tolk toolchains build`)")
     stage_timeout_s: float = Field(
         default=120.0, gt=0, le=86_400,
-        description="Wall-clock bound per item and stage for the front end, test generation "
-        "and the lowering; past it the item is rejected as internal_error:<stage>_timeout")
+        description="CPU-seconds bound per item and stage for the front end, test generation "
+        "and the lowering (the wall clock stops it at 4x); past it the item is rejected as "
+        "internal_error:<stage>_timeout")
     workers: int = Field(default=2, ge=1, le=256, description="Parallel validations per shard")
     batch_size: int = Field(default=16, ge=1, le=512,
                             description="Candidates per compiler invocation, on average "

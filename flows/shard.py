@@ -145,7 +145,7 @@ def _timeout_reject(stage: str, source_id: str, uri: str, function: str = "", la
              "lowering": Stage.TRANSLATE}.get(stage, Stage.VALIDATE)
     what = "crashed" if crashed else "timeout"
     detail = (f"the {stage} worker died while on this item" if crashed else
-              f"the {stage} stage ran past the {bound:g} s bound (--stage-timeout); stopped")
+              f"the {stage} stage ran past the {bound:g} s CPU bound (--stage-timeout); stopped")
     return Rejected(where, f"internal_error:{stage}_{what}", source_id, uri, function, lang,
                     detail)
 

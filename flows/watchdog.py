@@ -134,6 +134,45 @@ class RunStopping(BaseException):
     failure, so not an Exception that the shard would turn into a reject)."""
 
 
+# The bound counts the worker's CPU seconds (its own and its reaped children's: sandboxes,
+# compilers), not the wall clock: on a loaded machine a wall-clock bound stopped an item in
+# one run and not in the next, and the dataset followed the load. The wall clock is a
+# backstop at WALL_FACTOR times the bound, for a worker that blocks without using CPU.
+WALL_FACTOR = 4.0
+
+
+def worker_cpu(pid: int | None) -> float | None:
+    """CPU seconds of process pid and its reaped children (/proc), None where unreadable."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError, TypeError):
+        return None
+    # After the command: state is field 3, utime..cstime are fields 14..17 (1-based).
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+class _Budget:
+    """One item's (or stage's) bound: timeout_s CPU seconds of the worker, or the wall
+    backstop; polls in slices so that CPU use is checked as it grows."""
+
+    def __init__(self, pid: int | None, timeout_s: float) -> None:
+        self.pid, self.timeout_s = pid, timeout_s
+        self.wall_end = time.monotonic() + WALL_FACTOR * timeout_s
+        self.cpu0 = worker_cpu(pid)
+
+    def slice(self) -> float:
+        return max(0.0, min(1.0, self.timeout_s, self.wall_end - time.monotonic()))
+
+    def spent(self) -> bool:
+        if time.monotonic() >= self.wall_end:
+            return True
+        cpu = worker_cpu(self.pid)
+        if cpu is None or self.cpu0 is None:  # no /proc: the wall clock at 1x decides
+            return time.monotonic() >= self.wall_end - (WALL_FACTOR - 1.0) * self.timeout_s
+        return cpu - self.cpu0 >= self.timeout_s
+
+
 class StageWorker:
     """One killable worker process, started on first use and replaced after a kill."""
 
@@ -238,16 +277,18 @@ class StageWorker:
         crashed (the worker is then gone; `map` sends what is left to a fresh one)."""
         got: list[ItemOutcome] = []
         stage = "start"
-        deadline = time.monotonic() + self.timeout_s
+        budget = _Budget(self._pid, self.timeout_s)
         while len(got) < n:
             try:
-                ready = conn.poll(max(0.0, deadline - time.monotonic()))
+                ready = conn.poll(budget.slice())
                 msg = conn.recv() if ready else None
             except (EOFError, OSError):
                 self._kill()
                 got.append(ItemOutcome(crashed=stage))
                 return got
             if msg is None:
+                if not budget.spent():
+                    continue
                 self._kill()
                 got.append(ItemOutcome(timed_out=stage))
                 return got
@@ -260,7 +301,7 @@ class StageWorker:
             elif kind == "error":
                 got.append(ItemOutcome(error=msg[2], transient=msg[3], times=msg[4]))
                 stage = "start"
-            deadline = time.monotonic() + self.timeout_s
+            budget = _Budget(self._pid, self.timeout_s)
         if conn.recv()[0] != "end":  # the batch's closing message
             self._kill()
         return got

@@ -58,6 +58,26 @@ def test_worker_kills_a_spinning_item_and_goes_on() -> None:
         worker.close()
 
 
+def _wait(_ctx: object, item: float, mark) -> float:
+    mark("wait")
+    time.sleep(item)  # no CPU: a loaded machine looks like this to a wall clock
+    return item
+
+
+def test_the_bound_counts_cpu_time_and_the_wall_clock_is_a_backstop() -> None:
+    # 1.5 s of sleep under a 1 s bound is not a timeout (the bound is CPU seconds, so the
+    # same item is not stopped on a loaded machine and kept on an idle one); sleeping past
+    # the backstop (4 x 1 s) is.
+    worker = StageWorker(timeout_s=1.0)
+    try:
+        got = worker.map(_wait, None, [1.5, 60.0, 0.0])
+        assert got[0].ok and got[0].value == 1.5
+        assert got[1].timed_out == "wait"
+        assert got[2].ok and worker.restarts == 1
+    finally:
+        worker.close()
+
+
 def test_worker_reports_errors_and_deaths_per_item() -> None:
     worker = StageWorker(timeout_s=30)
     try:
