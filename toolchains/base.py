@@ -117,6 +117,8 @@ class Toolchain(Protocol):
     value_limits: TargetLimits = TargetLimits()
     #: Debian suite of the offline-built root filesystem ("" for the default)
     debian_suite: str = ""
+    #: compiling even honest code takes seconds (hostile-suite compile limits allow it)
+    slow_compiler: bool = False
 
     def availability(self) -> str | None:
         """None when compiler (and runtime) are usable here, else why not plus an install hint."""

@@ -130,8 +130,8 @@ def hostile_signature() -> Signature:
 
 
 def limits_for(tc: Toolchain, base: ValidationLimits = LIMITS) -> ValidationLimits:
-    # nvcc needs seconds even for honest code; the others compile in well under one.
-    slow = tc.lang == "cuda"
+    # A slow compiler (nvcc) needs seconds even for honest code; others well under one.
+    slow = tc.slow_compiler
     return dataclasses.replace(base, compile=dataclasses.replace(
         base.compile, cpu_seconds=30 if slow else 4, wall_seconds=45.0 if slow else 6.0))
 

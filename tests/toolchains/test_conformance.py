@@ -69,6 +69,7 @@ def test_protocol_members_are_set(lang: str) -> None:
     assert re.fullmatch(r"\.\w+", tc.source_suffix)
     assert tc.runs_on and tc.memory_rlimit in ("as", "data")
     assert isinstance(tc.debian_packages, tuple) and isinstance(tc.debian_suite, str)
+    assert isinstance(tc.slow_compiler, bool)
     assert tc.fence_tags and all(t == t.lower() and t for t in tc.fence_tags)
     assert isinstance(tc.lexicon, Lexicon) and tc.lexicon.words
     assert isinstance(tc.value_limits, TargetLimits)

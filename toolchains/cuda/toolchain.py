@@ -113,6 +113,7 @@ class CudaToolchain(Toolchain):
     debian_packages: tuple[str, ...] = ()
     runs_on: str = "gpu"
     memory_rlimit: str = "data"
+    slow_compiler: bool = True  # nvcc: seconds for any program
     fence_tags: tuple[str, ...] = text.FENCE_TAGS
     lexicon: Lexicon = text.LEXICON
 
