@@ -10,6 +10,10 @@ must be acyclic, so no new cycle between top-level packages can appear.
 
 No module is over MAX_LINES lines, except today's offenders below, each capped at its
 current length (a module that shrinks under the limit must leave the list).
+
+Engines name no target: outside `toolchains/<lang>/`, no code (docstrings and comments
+aside) spells a language as a string (`"cuda"`), a `Lang` member (`Lang.CUDA`) or an
+import of a language folder, except where listed in NAMES_A_LANGUAGE (may only shrink).
 """
 
 from __future__ import annotations
@@ -49,6 +53,15 @@ OVERSIZE: dict[str, int] = {
     "toolchains/fortran/lowering_exprs.py": 743,
     "toolchains/julia/lowering_exprs.py": 552,
     "toolchains/cobol/lowering_exprs.py": 611,
+}
+
+
+#: engine module -> (how many names it may hold at most, why it names a language)
+NAMES_A_LANGUAGE: dict[str, tuple[int, str]] = {
+    "tolk/lang.py": (5, "defines `Lang` and the default target"),
+    "toolchains/registry.py": (8, "the one explicit registry imports each language folder"),
+    "corpus/card.py": (2, "the card's runtime-availability limitation names julia and cuda "
+                          "(a toolchain member could say whether its runtime may be absent)"),
 }
 
 
@@ -136,3 +149,42 @@ def test_no_module_over_the_size_limit() -> None:
     assert grown == {}, "an allow-listed module grew: split it instead"
     shrunk = [f for f in OVERSIZE if lengths.get(f, 0) <= MAX_LINES]
     assert shrunk == [], "now within the limit (or gone): delete from OVERSIZE"
+
+
+def _names_a_language(path: Path) -> list[str]:
+    """What in path's code names a registered target (string, Lang member, folder import)."""
+    from tolk.lang import Lang  # the values to look for; importing it is cheap
+
+    values, members = {str(x) for x in Lang}, {x.name for x in Lang}
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                and node.value.lower() in values:
+            found.append(f"{node.lineno}: {node.value!r}")
+        elif isinstance(node, ast.Attribute) and node.attr in members \
+                and isinstance(node.value, ast.Name) and node.value.id == "Lang":
+            found.append(f"{node.lineno}: Lang.{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module and any(
+                node.module.startswith(f"tolk.toolchains.{v}") for v in values):
+            found.append(f"{node.lineno}: from {node.module}")
+    return found
+
+
+def test_engines_name_no_target_language_in_code() -> None:
+    from tolk.lang import Lang
+
+    folders = {str(x) for x in Lang}
+    found = {}
+    for path in _sources():
+        rel = path.relative_to(ROOT).as_posix()
+        if rel.startswith("toolchains/") and rel.split("/")[1] in folders:
+            continue  # a language's own folder
+        if hits := _names_a_language(path):
+            found[rel] = hits
+    assert {f: h for f, h in found.items() if f not in NAMES_A_LANGUAGE} == {}, \
+        "ask the toolchain (toolchains/base.py) instead of naming a language"
+    assert NAMES_A_LANGUAGE.keys() - found.keys() == set(), \
+        "listed modules no longer name a language: delete them from NAMES_A_LANGUAGE"
+    grown = {f: h for f, h in found.items()
+             if f in NAMES_A_LANGUAGE and len(h) > NAMES_A_LANGUAGE[f][0]}
+    assert grown == {}, "a listed module names more languages than before"
