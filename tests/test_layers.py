@@ -1,4 +1,4 @@
-"""Package layering and module size, read from the source with `ast` (nothing imported).
+"""Package layering, module size and language names, read from the source with `ast`.
 
 Layers, lowest first: `tolk` (lang, errors, outcome) < `ir` < `toolchains` < `validators`
 < `translators` < `corpus` < `flows`. A package may import any package below it; an import
