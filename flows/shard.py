@@ -16,6 +16,7 @@ and the compilers take turns instead of piling up work for each other.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -285,7 +286,10 @@ def _llm_chunk(prepared: list[_Prepared], config: BuildConfig, translator: "LLMT
 
 
 class _Watched:
-    """The shard's watchdog workers, one per thread; a batch is split across them."""
+    """The shard's watchdog workers, one per thread. Items are dealt one at a time to
+    whichever worker is free: a static split left one worker idle while the other worked
+    through a run of slow functions (one program's, side by side in the list). An item's
+    result does not depend on its worker, so the dealing changes no row."""
 
     def __init__(self, config: BuildConfig, pool: ThreadPoolExecutor) -> None:
         self.bound = config.stage_timeout_s
@@ -295,11 +299,22 @@ class _Watched:
     def map(self, fn: Any, ctx: Any, items: Sequence[Any]) -> list[ItemOutcome]:
         if not items:
             return []
-        step = -(-len(items) // len(self.workers))
-        parts = [items[k:k + step] for k in range(0, len(items), step)]
-        futures = [self.pool.submit(w.map, fn, ctx, part)
-                   for w, part in zip(self.workers, parts)]
-        return [o for f in futures for o in f.result()]
+        got: list[ItemOutcome | None] = [None] * len(items)
+        todo = iter(range(len(items)))
+        lock = threading.Lock()
+
+        def drain(worker: StageWorker) -> None:
+            while True:
+                with lock:
+                    k = next(todo, None)
+                if k is None:
+                    return
+                got[k] = worker.map(fn, ctx, [items[k]])[0]
+
+        futures = [self.pool.submit(drain, w) for w in self.workers[:len(items)]]
+        for f in futures:
+            f.result()
+        return [o if o is not None else ItemOutcome(crashed="dispatch") for o in got]
 
     def close(self) -> None:
         for w in self.workers:

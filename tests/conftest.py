@@ -14,6 +14,9 @@ os.environ["PREFECT_HOME"] = str(_PREFECT_HOME)
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ["PREFECT_API_URL"] = ""
+# Every test draws its inputs afresh (determinism tests would otherwise compare a cache
+# with itself) and none writes to the user's cache; tests/test_input_cache.py sets its own.
+os.environ["TOLK_INPUT_CACHE"] = "off"
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "data" / "seed"

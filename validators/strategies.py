@@ -3,7 +3,7 @@
 Key contracts: every value drawn fits its IR type and the `ValueDomain` (ints and floats
 in range, floats finite and normal, strings from the alphabet, lists and matrices within
 size; a matrix is rectangular and a 0-row matrix is `[]`). `generate_inputs` is
-deterministic for a given (signature, n, seed, domain): edge cases first, then
+deterministic for a given (parameter types, n, seed, domain): edge cases first, then
 hypothesis draws, deduplicated by repr. Hypothesis runs with no database, generation
 only (no shrinking), so nothing is written to disk and no example is ever "failing".
 
@@ -154,7 +154,15 @@ def edge_cases(sig: Signature, domain: ValueDomain = DEFAULT_DOMAIN) -> list[tup
 
 def generate_inputs(sig: Signature, n: int, seed: int = 0,
                     domain: ValueDomain = DEFAULT_DOMAIN) -> list[tuple[Any, ...]]:
-    """Up to n distinct argument tuples: edge cases first, then hypothesis draws."""
+    """Up to n distinct argument tuples: edge cases first, then hypothesis draws. A draw
+    depends on the parameters' types, not the function: it is cached on disk by exactly
+    what it depends on (validators/input_cache.py), so one shape is drawn once."""
+    from tolk.validators.input_cache import cached
+    key = (tuple(repr(p.type) for p in sig.params), n, seed, repr(domain))
+    return cached(key, lambda: _draw_inputs(sig, n, seed, domain))
+
+
+def _draw_inputs(sig: Signature, n: int, seed: int, domain: ValueDomain) -> list[tuple[Any, ...]]:
     out = edge_cases(sig, domain)[:n]
     keys = {repr(a) for a in out}
     if len(out) >= n:
