@@ -63,16 +63,26 @@ def _on_alarm(signum, frame):
     raise _InputTimeout()
 
 
-# The per-input limit counts this process's CPU time, not the wall clock: on a loaded
-# machine (CI, two runs side by side) a wall-clock limit times out different inputs from
-# run to run, and the suite, the dropped inputs and the mutation score follow the load.
-# A wall-clock backstop at WALL_FACTOR times the limit still stops code that blocks
-# (sleep, a lock) without using CPU.
+# A time limit that follows the machine's load makes the suite follow it too: on a loaded
+# machine (CI, two runs side by side) a wall-clock limit timed out other inputs from run to
+# run, and even CPU time moves by tens of percent under contention. With the int64 guard
+# (every test-generation run), the limit is first a count of guarded operations (each
+# arithmetic result and call result, _i64): STEPS_PER_SECOND of them per second of limit
+# (this code does 8-9 million a CPU second on the 2-core machine that measured it, so the
+# count decides well before the backstop), and a slow input times out at the same step
+# whatever the load. CPU time at CPU_FACTOR times the
+# limit is the backstop for work the count misses (builtins, loops without arithmetic),
+# and the wall clock at WALL_FACTOR for code that blocks (sleep, a lock).
+STEPS_PER_SECOND = 6_000_000
+CPU_FACTOR = 3.0
 WALL_FACTOR = 8.0
+_NO_STEP_LIMIT = 1 << 62
 
 
-def _arm(seconds):
-    signal.setitimer(signal.ITIMER_PROF, seconds)
+def _arm(seconds, steps=None):
+    _STEPS[0] = 0
+    _STEPS[1] = _NO_STEP_LIMIT if steps is None else steps
+    signal.setitimer(signal.ITIMER_PROF, seconds * (CPU_FACTOR if _STATE["steps"] else 1.0))
     signal.setitimer(signal.ITIMER_REAL, seconds * WALL_FACTOR)
 
 
@@ -86,11 +96,16 @@ class _Int64Escape(BaseException):
 
 
 _ARMED = [False]  # checks count only during a call on an input, not at module set-up
+_STEPS = [0, 0]  # int64-guarded operations done in this call, and the call's step limit
 
 
 def _i64(v):
-    if v.__class__ is int and _ARMED[0] and not -_INT64 <= v < _INT64:
-        raise _Int64Escape("int %s%d bits" % ("-" if v < 0 else "", v.bit_length()))
+    if _ARMED[0]:
+        _STEPS[0] += 1
+        if _STEPS[0] > _STEPS[1]:
+            raise _InputTimeout()
+        if v.__class__ is int and not -_INT64 <= v < _INT64:
+            raise _Int64Escape("int %s%d bits" % ("-" if v < 0 else "", v.bit_length()))
     return v
 
 
@@ -266,11 +281,13 @@ def _describe(exc):
     return f"{type(exc).__name__}: {exc}"[:200]
 
 
-def _call(fn, args, timeout_s, tracer=None):
-    """One call under the per-input timer: (record line or dict, timed out?)."""
+def _call(fn, args, timeout_s, tracer=None, steps=None):
+    """One call under the per-input limits: (record line or dict, timed out?)."""
+    if steps is None and _STATE["steps"]:
+        steps = int(timeout_s * STEPS_PER_SECOND)
     try:
         args = copy.deepcopy(args)
-        _arm(timeout_s)
+        _arm(timeout_s, steps)
         try:
             if tracer is not None:
                 tracer.start()
@@ -296,7 +313,7 @@ def _call(fn, args, timeout_s, tracer=None):
         return {"error": _describe(exc)}, False
 
 
-_STATE = {"describe": False, "max_chars": 20000}
+_STATE = {"describe": False, "max_chars": 20000, "steps": False}
 
 
 def _setup(source, function, namespace, int64, timeout_s):
@@ -323,10 +340,12 @@ def _mutants(request, namespace, fn, emit, timeout_s, int64):
     max_kills = int(request.get("max_kills", 0)) or len(inputs)
     base = []
     slowest = 0.0
+    most_steps = 0
     for a in inputs:
         t0 = time.process_time()
         base.append(_as_text(_call(fn, a, timeout_s)[0]))
         slowest = max(slowest, time.process_time() - t0)
+        most_steps = max(most_steps, _STEPS[0])
         if request.get("emit_base"):
             obj = json.loads(base[-1])
             obj["b"] = len(base) - 1
@@ -334,6 +353,9 @@ def _mutants(request, namespace, fn, emit, timeout_s, int64):
     usable = [text.startswith('{"ok"') for text in base]
     # A mutant that loops forever costs one timeout: make it a small multiple of the
     # original's slowest input rather than the full per-input limit.
+    # In steps where counted (the limit that decides), in CPU time as the backstop.
+    steps = min(int(timeout_s * STEPS_PER_SECOND),
+                max(int(0.05 * STEPS_PER_SECOND), 20 * most_steps)) if _STATE["steps"] else None
     timeout_s = min(timeout_s, max(0.05, 20 * slowest))
     for j, source in enumerate(request["mutants"]):
         ns = dict(namespace)
@@ -344,7 +366,7 @@ def _mutants(request, namespace, fn, emit, timeout_s, int64):
             continue
         kills = 0
         for k, args in enumerate(inputs):
-            record, timed_out = _call(mfn, args, timeout_s)
+            record, timed_out = _call(mfn, args, timeout_s, steps=steps)
             text = _as_text(record)
             if usable[k] and text != base[k]:  # where the original returned
                 obj = json.loads(text)
@@ -372,6 +394,7 @@ def main():
     _STATE["max_chars"] = int(request.get("max_result_chars", 20000))
     _STATE["describe"] = bool(request.get("describe"))
     int64 = bool(request.get("int64"))
+    _STATE["steps"] = int64  # the guard is what counts steps
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.signal(signal.SIGPROF, _on_alarm)
 
