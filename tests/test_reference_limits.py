@@ -40,3 +40,23 @@ def test_spinning_hits_the_cpu_limit_and_blocking_hits_the_backstop() -> None:
     # long before the sleep ends, and the next input still runs.
     assert _kinds([(1,), (2,), (0,)], 0.3) == [OutcomeKind.TIMEOUT, OutcomeKind.TIMEOUT,
                                                OutcomeKind.OK]
+
+
+COUNTS = '''
+def g(n: int) -> int:
+    k = 0
+    for _ in range(n):
+        k += 1  # one guarded operation per iteration (the augmented assignment's check)
+    return k
+'''
+
+
+def test_with_the_int64_guard_the_limit_is_a_count_of_operations() -> None:
+    # 0.05 s of limit is 300,000 guarded operations (STEPS_PER_SECOND 6M): an input just
+    # under it returns and one just over times out, at the same step on any machine and
+    # under any load (the CPU backstop, 3x, is far from either).
+    run = run_module(COUNTS, "g", [(290_000,), (310_000,), (5,)], returns=INT,
+                     policy=DEFAULT_POLICY, hash_seed=1, timeout_s=0.05, max_timeouts=3,
+                     int64=True)
+    assert [o.kind for o in run.outcomes] == [OutcomeKind.OK, OutcomeKind.TIMEOUT, OutcomeKind.OK]
+    assert run.outcomes[0].value == 290_000
