@@ -196,11 +196,14 @@ def card_facts(out: Path, layout: Layout, *, repo_id: str, kept: pl.DataFrame,
         "Only functions whose types the IR supports (int, float, bool, str, lists, "
         "matrices, tuple returns) are included.",
     ]
-    if any(lang in ("julia", "cuda") for lang in langs) or any(
-            "compile-only" in where for where in ran_on.values()):
-        limitations.append("Julia and CUDA rows exist only where a runtime (julia, a GPU) "
-                           "ran the candidate; compile-only or static-only checks never "
-                           "make a row by themselves.")
+    optional = [get_toolchain(lang) for lang in sorted(langs)]
+    optional = [tc for tc in optional if tc.optional_runtime]
+    if optional:
+        names = " and ".join(DISPLAY_NAMES.get(tc.lang, tc.lang) for tc in optional)
+        runtimes = ", ".join(tc.optional_runtime for tc in optional)
+        limitations.append(f"{names} rows exist only where a runtime ({runtimes}) ran the "
+                           "candidate; compile-only or static-only checks never make a row "
+                           "by themselves.")
     versions: dict[str, set[str]] = {}  # a toolchain may say what its versions imply
     for t in _group(kept, ["lang", "toolchain_version"]):
         versions.setdefault(str(t.get("lang")), set()).add(str(t.get("toolchain_version", "")))

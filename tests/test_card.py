@@ -234,3 +234,18 @@ def test_selftest_hostile_json_feeds_the_card(tmp_path: Path) -> None:
     assert cells["fortran"][:4] == ["1/1 (100.0%)", f"{killed} (100.0%)", "0",
                                     f"{n}/{n} (100.0%)"]
     assert cells["cobol"][:4] == ["not measured"] * 4  # selftest ran for fortran only
+
+
+def test_the_runtime_limitation_names_exactly_the_targets_whose_runtime_may_be_absent(
+        tmp_path: Path) -> None:
+    df = samples(n_fortran=3, n_cobol=2)
+    out = tmp_path / "run"
+    write_run(out, df, ["fortran", "cobol"])
+    layout = write_layout(tmp_path / "hub", df)
+    kw = dict(repo_id="a/b", kept=df, removals=None, curation_stats=_curation_stats(df),
+              publish_command="tolk publish run --repo a/b")
+    assert not any("ran the candidate" in x for x in card_facts(out, layout, **kw).limitations)
+    write_run(tmp_path / "run4", df, ["fortran", "cobol", "julia", "cuda"])
+    facts = card_facts(tmp_path / "run4", layout, **kw)
+    line = next(x for x in facts.limitations if "ran the candidate" in x)
+    assert line.startswith("CUDA C++ and Julia rows exist only where a runtime (a GPU, julia)")

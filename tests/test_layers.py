@@ -60,8 +60,6 @@ OVERSIZE: dict[str, int] = {
 NAMES_A_LANGUAGE: dict[str, tuple[int, str]] = {
     "tolk/lang.py": (5, "defines `Lang` and the default target"),
     "toolchains/registry.py": (8, "the one explicit registry imports each language folder"),
-    "corpus/card.py": (2, "the card's runtime-availability limitation names julia and cuda "
-                          "(a toolchain member could say whether its runtime may be absent)"),
 }
 
 

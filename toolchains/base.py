@@ -119,6 +119,9 @@ class Toolchain(Protocol):
     debian_suite: str = ""
     #: compiling even honest code takes seconds (hostile-suite compile limits allow it)
     slow_compiler: bool = False
+    #: the runtime that may be absent where candidates compile ("julia", "a GPU"): its
+    #: candidates are then `unverified`, never rows ("" when compiling implies running)
+    optional_runtime: str = ""
 
     def availability(self) -> str | None:
         """None when compiler (and runtime) are usable here, else why not plus an install hint."""

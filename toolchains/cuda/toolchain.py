@@ -114,6 +114,7 @@ class CudaToolchain(Toolchain):
     runs_on: str = "gpu"
     memory_rlimit: str = "data"
     slow_compiler: bool = True  # nvcc: seconds for any program
+    optional_runtime: str = "a GPU"
     fence_tags: tuple[str, ...] = text.FENCE_TAGS
     lexicon: Lexicon = text.LEXICON
 

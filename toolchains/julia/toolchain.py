@@ -70,6 +70,7 @@ class JuliaToolchain(Toolchain):
     #: Debian 12 packages no julia; Debian 11 has 1.5.3 (`tolk toolchains build --langs julia`)
     debian_packages: tuple[str, ...] = ("julia",)
     debian_suite: str = "bullseye"
+    optional_runtime: str = "julia"
     runs_on: str = "native"
     memory_rlimit: str = "as"
     fence_tags: tuple[str, ...] = text.FENCE_TAGS
