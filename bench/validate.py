@@ -131,7 +131,7 @@ def floor(items: list[Item], tc: Toolchain, run: bool) -> None:
 
 def _in_rootfs(tc: Toolchain, workdir: str) -> list[str]:
     """What puts a root-filesystem toolchain's own `/` under argv (nothing else)."""
-    rootfs = getattr(tc, "sandbox_rootfs", str)()
+    rootfs = tc.sandbox_needs().rootfs
     if not rootfs:
         return []
     return ["bwrap", "--ro-bind", rootfs, "/", "--proc", "/proc", "--dev", "/dev",
