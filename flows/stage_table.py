@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from tolk.flows.watchdog import _order, stage_spans, stage_times
+from tolk.flows.watchdog import stage_order, stage_spans, stage_times
 
 __all__ = ["StageRow", "stage_rows", "format_rows"]
 
@@ -45,7 +45,7 @@ def stage_rows(stats: dict[str, int], timings: Iterable[dict[str, Any]] = ()) ->
             for s, n, w, c in stage_times(stats)}
     for phase, sec in elapsed.items():
         rows.setdefault(phase, StageRow(phase, 0, 0.0, 0.0, sec))
-    return sorted(rows.values(), key=lambda r: _order(r.stage))
+    return sorted(rows.values(), key=lambda r: stage_order(r.stage))
 
 
 def format_rows(rows: list[StageRow]) -> list[tuple[str, str, str, str, str, str]]:

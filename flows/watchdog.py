@@ -46,7 +46,7 @@ from typing import Any, Callable, Sequence
 from tolk.flows.procs import STOPPING, descendants, die_with_parent, kill_all
 
 __all__ = ["RunStopping", "StageWorker", "ItemOutcome", "StageClock", "Mark", "process_cpu", "stage_times",
-           "stage_spans", "STAGE_ORDER"]
+           "stage_spans", "stage_order", "STAGE_ORDER"]
 
 Mark = Callable[[str], None]
 StageFn = Callable[[Any, Any, Mark], Any]
@@ -360,7 +360,8 @@ STAGE_ORDER = ["frontend", "testgen", "testgen.inputs", "testgen.reference", "te
                "translate+validate", "store"]
 
 
-def _order(stage: str) -> tuple[int, str]:
+def stage_order(stage: str) -> tuple[int, str]:
+    """Sort key: pipeline order, a dotted part right after its stage, unknown ones last."""
     top = stage.split(".", 1)[0]
     return (STAGE_ORDER.index(stage) if stage in STAGE_ORDER
             else STAGE_ORDER.index(top) if top in STAGE_ORDER else len(STAGE_ORDER), stage)
@@ -371,7 +372,7 @@ def stage_times(stats: dict[str, int]) -> list[tuple[str, int, float, float]]:
     seconds: items running in parallel workers each count their own time. A dotted stage
     is a part of the stage before the dot (whose row includes it)."""
     stages = [k.split(":", 1)[1] for k in stats if k.startswith("stage_items:")]
-    stages.sort(key=_order)
+    stages.sort(key=stage_order)
     return [(s, stats[f"stage_items:{s}"], stats.get(f"stage_wall_ms:{s}", 0) / 1000,
              stats.get(f"stage_cpu_ms:{s}", 0) / 1000) for s in stages]
 
@@ -379,5 +380,5 @@ def stage_times(stats: dict[str, int]) -> list[tuple[str, int, float, float]]:
 def stage_spans(stats: dict[str, int]) -> list[tuple[str, float]]:
     """(phase, elapsed s) from summed shard stats (`span_ms:`), in pipeline order: the
     shard's own clock, so the phases of one shard add up to its wall time."""
-    phases = sorted((k.split(":", 1)[1] for k in stats if k.startswith("span_ms:")), key=_order)
+    phases = sorted((k.split(":", 1)[1] for k in stats if k.startswith("span_ms:")), key=stage_order)
     return [(p, stats[f"span_ms:{p}"] / 1000) for p in phases]
