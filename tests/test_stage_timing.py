@@ -11,6 +11,7 @@ import pytest
 from tolk.flows.build_corpus import run_shard
 from tolk.flows.cli_status import format_status, summarize
 from tolk.flows.config import BuildConfig
+from tolk.flows.report_html import publish_artifacts
 from tolk.flows.stage_table import format_rows, stage_rows
 from tolk.flows.watchdog import ItemOutcome, StageClock
 from tolk.ir.function import Program
@@ -38,7 +39,8 @@ def test_a_dotted_part_counts_in_its_stage_and_spans_are_kept() -> None:
 
 
 @pytest.mark.slow
-def test_the_stages_add_up_to_the_shards_wall_time(tmp_path: Path) -> None:
+def test_the_stages_add_up_to_the_shards_wall_time(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
     programs = [Program("p1", "mem/p1.py", ADD + "\n" + GCD)]
     config = BuildConfig(source=str(tmp_path), out=str(out), n_inputs=20)
@@ -60,3 +62,13 @@ def test_the_stages_add_up_to_the_shards_wall_time(tmp_path: Path) -> None:
     status = summarize(out)
     assert set(status.time_by_stage) >= {"frontend", "testgen", "validate", "store"}
     assert any(line.startswith("time:") for line in format_status(status))
+    # The Prefect throughput artifact carries the same rows (the artifact calls captured).
+    import prefect.artifacts as artifacts
+    tables: dict[str, list[dict]] = {}
+    monkeypatch.setattr(artifacts, "create_table_artifact",
+                        lambda key, table, **_: tables.setdefault(key, table))
+    monkeypatch.setattr(artifacts, "create_markdown_artifact", lambda **_: None)
+    publish_artifacts(out, ["fortran"], elapsed_s=wall, run_id="run")
+    measures = [row["measure"] for row in tables["tolk-throughput"]]
+    assert any(m.startswith("stage testgen.mutation:") for m in measures)
+    assert any(m.startswith("stage store:") for m in measures)
