@@ -10,12 +10,13 @@ through one lock. Parses are small and fast next to what they feed.
 from __future__ import annotations
 
 import ast
-import threading
 from typing import Any
+
+from tolk.forksafe import ForkSafeLock
 
 __all__ = ["parse", "literal_eval"]
 
-_LOCK = threading.Lock()
+_LOCK = ForkSafeLock()  # the front end runs in forked workers
 
 
 def parse(source: str, filename: str = "<unknown>", mode: str = "exec", **kwargs: Any) -> Any:

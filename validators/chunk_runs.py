@@ -20,10 +20,10 @@ import py_compile
 import shutil
 import sys
 import tempfile
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from tolk.forksafe import ForkSafeLock
 from tolk.validators import chunk_runner
 from tolk.validators.reference import with_sandbox_python
 from tolk.validators.sandbox import (
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 _CHUNK_RUNNER = Path(chunk_runner.__file__)
 _PUMP = _CHUNK_RUNNER.with_name("_pump.py")
-_compiled_lock = threading.Lock()
+_compiled_lock = ForkSafeLock()  # stage workers fork while threads run
 _compiled: dict[str, Path] = {}  # sandbox interpreter -> dir of the runner's .pyc files
 
 

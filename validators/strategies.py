@@ -16,7 +16,6 @@ pool while it draws (`_without_local_constants`, serialised by a lock).
 from __future__ import annotations
 
 import string
-import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +29,7 @@ from hypothesis.strategies import SearchStrategy
 
 from tolk.ir.function import Signature
 from tolk.ir.types import IRType, Kind
+from tolk.forksafe import ForkSafeLock
 
 # Inputs are drawn while other threads (validations, Prefect) use the global `random`;
 # Hypothesis then suspects our strategies of using it. They do not: silence that check.
@@ -187,7 +187,7 @@ def _draw_inputs(sig: Signature, n: int, seed: int, domain: ValueDomain) -> list
     return out
 
 
-_LOCAL_CONSTANTS_LOCK = threading.Lock()
+_LOCAL_CONSTANTS_LOCK = ForkSafeLock()  # test generation runs in forked workers
 
 
 @contextmanager

@@ -16,17 +16,17 @@ import fcntl
 import itertools
 import os
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from tolk.errors import ConfigError
+from tolk.forksafe import ForkSafeLock
 
 __all__ = ["lease_uid", "uid_pool"]
 
 _DEFAULT_POOL = (62000, 62899)
-_lock = threading.Lock()
+_lock = ForkSafeLock()  # forked stage workers lease uids too
 _held: set[int] = set()
 _next = itertools.count()
 
