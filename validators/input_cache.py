@@ -4,8 +4,8 @@ Drawing inputs with Hypothesis is the costliest part of test generation (its eng
 4n examples per call), yet the draw depends only on the parameters' IR types, n, the seed
 and the value domain, never on the function: functions of one shape (`(int, int)`,
 `(list[float],)`) repeat the same draws. `cached(...)` keys a draw by exactly those
-inputs plus a version tag (the source of validators/strategies.py, Hypothesis's and
-Python's versions), so a hit returns what the draw would return, and any change to the
+inputs plus a version tag (the source of validators/strategies.py and ir/types.py,
+Hypothesis's and Python's versions), so a hit returns what the draw would return, and any change to the
 drawing code or library is a miss: suites are the same with or without the cache.
 
 Entries are pickles written atomically (temp file + rename), so stage workers running
@@ -33,7 +33,9 @@ __all__ = ["cache_dir", "cached"]
 @lru_cache(maxsize=1)
 def _version_tag() -> str:
     import hypothesis
-    src = (Path(__file__).with_name("strategies.py")).read_bytes()
+    here = Path(__file__).parent
+    # The drawing code and the types it draws for (a key holds the types' reprs only).
+    src = (here / "strategies.py").read_bytes() + (here.parent / "ir" / "types.py").read_bytes()
     return hashlib.sha256(src + hypothesis.__version__.encode()
                           + repr(sys.version_info[:2]).encode()).hexdigest()[:16]
 
