@@ -81,9 +81,10 @@ class BuildConfig(BaseModel):
         return v
 
     def fingerprint(self) -> str:
-        """Settings that change what a shard produces (not where it is written or how fast)."""
+        """Settings that change what a shard produces (not where it is written or how fast).
+        The stage bound counts: it is CPU seconds, so it decides which items time out as
+        surely as any test setting, and a re-run with a larger one must redo their shards."""
         relevant = self.model_dump(mode="json", exclude={"source", "out", "workers", "max_programs",
                                                          "shard_size", "batch_size", "base_url",
-                                                         "llm_concurrency", "llm_limit",
-                                                         "stage_timeout_s"})
+                                                         "llm_concurrency", "llm_limit"})
         return content_id(json.dumps(relevant, sort_keys=True))
